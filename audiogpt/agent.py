@@ -1,0 +1,197 @@
+"""The turn loop: the only place the four stages meet.
+
+files/voice in → session (ingest) → stage 1 (speech → text) → stage 2 (engine picks tools) →
+stage 3 (handler runs models) → stage 4 (response with files and pictures) → spoken reply if asked.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from audiogpt.config import Settings, load_settings
+from audiogpt.errors import UserError
+from audiogpt.handler import Observation, TaskHandler
+from audiogpt.modality import ModalityTransformer
+from audiogpt.prompts import render_system_prompt
+from audiogpt.response import Response, ResponseGenerator
+from audiogpt.session import Session, SessionStore
+from foundation_models.pool import ModelPool
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.tools import BaseTool
+
+log = logging.getLogger(__name__)
+
+HISTORY_TURNS = 10  # earlier turns given to the engine as context
+
+
+class Agent:
+    """An audio agent over one workspace; thread-safe, one instance serves many sessions."""
+
+    def __init__(self, settings: Settings, store: SessionStore | None = None, pool: ModelPool | None = None,
+                 engine: BaseChatModel | None = None) -> None:  # fmt: skip
+        self.settings = settings
+        self.store = store or SessionStore(settings.workspace)
+        self.pool = pool or ModelPool(settings.models, settings.device, settings.limits.memory_budget_mb)
+        self._engine = engine
+
+    @classmethod
+    def from_config(cls, path: str | os.PathLike[str] | None = None, preload: bool = False, **overrides: Any) -> Agent:
+        """Build from ``configs/default.yaml`` + ``path``/``AUDIOGPT_CONFIG`` + env + ``overrides``."""
+        agent = cls(load_settings(path, **overrides))
+        if preload:
+            agent.preload()
+        return agent
+
+    def preload(self) -> dict[str, str]:
+        """Load the configured resident models now; returns the ones that failed, with why."""
+        return self.pool.preload(t for t in self.settings.preload if t in self.pool.tasks)
+
+    @property
+    def engine_name(self) -> str:
+        return "custom" if self._engine is not None else self.settings.resolved_engine()
+
+    @cached_property
+    def engine(self) -> BaseChatModel:
+        """The dialogue engine (stage 2): the configured LLM, or the embedded offline router."""
+        if self._engine is not None:
+            return self._engine
+        if self.settings.resolved_engine() == "llm":
+            from audiogpt.engines.llm import make_llm
+
+            return make_llm(self.settings.llm)
+        from audiogpt.engines.router import OfflineRouter
+
+        return OfflineRouter(min_similarity=self.settings.router_min_similarity)
+
+    def new_session(self) -> str:
+        return self.store.create().id
+
+    def run(self, text: str = "", files: Sequence[str | os.PathLike[str]] = (), session: str | None = None,
+            speak: bool = False, voice: str | os.PathLike[str] | None = None) -> Response:  # fmt: skip
+        """One turn: ``text`` (or a spoken ``voice`` recording) with optional ``files`` → Response.
+
+        Raises :class:`UserError` only for an unknown ``session`` id; every other problem comes
+        back inside the Response (``error`` set) with the session and its files intact.
+        """
+        sess = self.store.open_or_create(session)
+        handler = TaskHandler(sess, self.pool, self.settings.limits)
+        builder = ResponseGenerator(sess)
+        limits = self.settings.limits
+        query_transcript = None
+        try:
+            for f in files:
+                sess.ingest(f, limits.max_upload_mb, limits.max_duration_s)
+            if voice is not None:
+                heard = sess.ingest(voice, limits.max_upload_mb, limits.max_duration_s)
+                query_transcript = ModalityTransformer(handler).to_text(heard.name)
+                text = f"{text} {query_transcript}".strip()
+            if not text.strip():
+                raise UserError("the request is empty: type or say what you want done")
+        except UserError as exc:
+            return self._finish(sess, text, builder, handler, f"Sorry: {exc}", str(exc), query_transcript)
+
+        reply, error = self._converse(sess, handler, text)
+        if speak and error is None and reply:
+            ModalityTransformer(handler).to_speech(reply)
+        return self._finish(sess, text, builder, handler, reply, error, query_transcript, speak=speak)
+
+    def _finish(self, sess: Session, text: str, builder: ResponseGenerator, handler: TaskHandler, reply: str,
+                error: str | None, query_transcript: str | None, speak: bool = False) -> Response:  # fmt: skip
+        calls = list(handler.calls)
+        response = builder.build(reply, calls, error=error)
+        response.query_transcript = query_transcript
+        if speak and calls and calls[-1].tool == "text_to_speech" and calls[-1].ok and response.artifacts:
+            response.speech = response.artifacts[-1]
+        sess.add_turn(text or "(empty)", reply, response.to_dict())
+        return response
+
+    def _converse(self, sess: Session, handler: TaskHandler, text: str) -> tuple[str, str | None]:
+        """Stage 2 + 3: run the engine's tool-calling loop; returns (reply, error)."""
+        from langchain.agents import create_agent
+        from langchain_core.messages import AIMessage, HumanMessage
+        from langgraph.errors import GraphRecursionError
+
+        tools = self._tools(handler)
+        prompt = render_system_prompt(handler.available_tools(), sess.artifacts())
+        history: list[Any] = []
+        for user, answer in sess.turns()[-HISTORY_TURNS:]:
+            history += [HumanMessage(user), AIMessage(answer)]
+        graph = create_agent(model=self.engine, tools=tools, system_prompt=prompt)
+        recursion = 2 * self.settings.limits.max_tool_calls + 4
+        try:
+            state = graph.invoke({"messages": [*history, HumanMessage(text)]}, {"recursion_limit": recursion})
+        except GraphRecursionError:
+            return self._partial(handler, "I stopped after too many steps without finishing."), "too many steps"
+        except UserError as exc:
+            return f"Sorry: {exc}", str(exc)
+        except Exception as exc:  # the LLM server is down, refuses the key, times out, …
+            log.warning("engine failed: %s", exc)
+            msg = self._engine_failure(exc)
+            return self._partial(handler, msg), msg
+        last = state["messages"][-1]
+        reply = _message_text(last).strip()
+        if not reply:
+            bad = getattr(last, "invalid_tool_calls", None)
+            msg = "The language model returned an answer I could not use" + (
+                f" (a malformed tool call: {bad[0].get('error') or bad[0].get('name')})" if bad else " (it was empty)"
+            )
+            return self._partial(handler, msg + ". Please try again or rephrase."), msg
+        return reply, None
+
+    def _engine_failure(self, exc: Exception) -> str:
+        where = self.settings.llm.base_url or "api.openai.com"
+        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        return (
+            f"The language model ({self.settings.llm.model} at {where}) failed: {type(exc).__name__}: {detail}. "
+            "Your session and files are intact; try again, or use the offline engine (AUDIOGPT_ENGINE=offline)."
+        )
+
+    @staticmethod
+    def _partial(handler: TaskHandler, message: str) -> str:
+        """``message`` plus whatever the tools already produced this turn."""
+        done = [f"- {o.content}" for o in handler.calls if o.ok]
+        return message + ("\nDone before that:\n" + "\n".join(done) if done else "")
+
+    @staticmethod
+    def _tools(handler: TaskHandler) -> list[BaseTool]:
+        """The catalog as LangChain tools bound to this turn's handler.
+
+        The JSON schema (not the pydantic class) is given so that argument errors reach our
+        handler, which records them and answers with the session's file list.
+        """
+        from langchain_core.tools import StructuredTool
+
+        def bind(tool_name: str) -> Any:
+            def run(**kwargs: Any) -> tuple[str, dict[str, Any]]:
+                obs: Observation = handler.call(tool_name, kwargs)
+                return obs.content, obs.as_dict()
+
+            return run
+
+        return [
+            StructuredTool(
+                name=spec.name,
+                description=spec.description,
+                args_schema=spec.input_model.model_json_schema(),
+                func=bind(spec.name),
+                response_format="content_and_artifact",
+            )
+            for spec in handler.available_tools()
+        ]
+
+    def session_files(self, session: str) -> list[Path]:
+        return [a.path for a in self.store.open(session).artifacts()]
+
+
+def _message_text(message: Any) -> str:
+    text = getattr(message, "text", "")
+    if callable(text):  # older langchain-core: a method
+        text = text()
+    return str(text or "")

@@ -1,0 +1,124 @@
+"""Load, save, resample and validate audio (soundfile + scipy), with the configured limits.
+
+Samples are float32 in [-1, 1], shaped ``(frames,)`` for mono or ``(frames, channels)``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from audiogpt.errors import UserError
+
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif")
+
+
+class AudioError(UserError):
+    """The audio cannot be used: unreadable, empty, too long, or not finite."""
+
+
+@dataclass
+class Audio:
+    """A block of samples and the rate they were recorded at."""
+
+    samples: np.ndarray
+    sample_rate: int
+
+    def __post_init__(self) -> None:
+        self.samples = np.asarray(self.samples, dtype=np.float32)
+        if self.samples.ndim == 2 and self.samples.shape[1] == 1:
+            self.samples = self.samples[:, 0]
+        if self.samples.ndim not in (1, 2):
+            raise AudioError(f"audio must be 1-D or 2-D (frames, channels), got shape {self.samples.shape}")
+        if self.sample_rate <= 0:
+            raise AudioError(f"sample rate must be positive, got {self.sample_rate}")
+
+    @property
+    def frames(self) -> int:
+        return int(self.samples.shape[0])
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.samples.ndim == 1 else int(self.samples.shape[1])
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sample_rate
+
+    def mono(self) -> Audio:
+        """The channels averaged into one."""
+        if self.channels == 1:
+            return self
+        return Audio(self.samples.mean(axis=1), self.sample_rate)
+
+    def resample(self, sample_rate: int) -> Audio:
+        """Polyphase resampling (scipy ``resample_poly``) to ``sample_rate`` Hz."""
+        if sample_rate == self.sample_rate:
+            return self
+        from scipy.signal import resample_poly
+
+        g = math.gcd(int(sample_rate), int(self.sample_rate))
+        out = resample_poly(self.samples, sample_rate // g, self.sample_rate // g, axis=0)
+        return Audio(out.astype(np.float32), sample_rate)
+
+
+def check_samples(audio: Audio, what: str = "the audio") -> Audio:
+    """Refuse audio a model cannot use: no samples, or NaN/inf values."""
+    if audio.frames == 0:
+        raise AudioError(f"{what} contains no samples")
+    if not np.all(np.isfinite(audio.samples)):
+        raise AudioError(f"{what} contains NaN or infinite samples; it is corrupt")
+    return audio
+
+
+def load_audio(path: str | os.PathLike[str], max_duration_s: float | None = None, name: str | None = None) -> Audio:
+    """Read an audio file as float32, refusing unreadable, empty, non-finite or too long files."""
+    import soundfile as sf
+
+    label = name or Path(path).name
+    try:
+        info = sf.info(str(path))
+    except Exception as exc:  # libsndfile raises its own error types and RuntimeError
+        raise AudioError(f"{label} is not a readable audio file ({_short(exc)})") from exc
+    if info.frames == 0 or info.samplerate <= 0:
+        raise AudioError(f"{label} contains no samples")
+    duration = info.frames / info.samplerate
+    if max_duration_s is not None and duration > max_duration_s:
+        raise AudioError(
+            f"{label} is {duration / 60:.1f} minutes long; the limit is {max_duration_s / 60:.1f} minutes "
+            "(limits.max_duration_s in the config)"
+        )
+    try:
+        samples, sr = sf.read(str(path), dtype="float32", always_2d=False)
+    except Exception as exc:
+        raise AudioError(f"{label} could not be decoded ({_short(exc)})") from exc
+    return check_samples(Audio(samples, int(sr)), label)
+
+
+def save_audio(audio: Audio, path: str | os.PathLike[str]) -> Path:
+    """Write atomically (temporary file + rename), so a crash never leaves half a file."""
+    import soundfile as sf
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fmt = target.suffix.lstrip(".").upper() or "WAV"
+    subtype = "PCM_16" if fmt == "WAV" else None
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    os.close(fd)
+    try:
+        sf.write(tmp, np.clip(audio.samples, -1.0, 1.0), audio.sample_rate, format=fmt, subtype=subtype)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]

@@ -1,0 +1,32 @@
+"""Foundation-model adapters, one task and model per file; constructed cheaply, loaded on demand.
+
+Config names an adapter by a short name below, or by ``package.module:Class`` for code outside
+this package. Adding a model = one adapter file + one line here + one config entry.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from foundation_models.base import FoundationModel
+
+ADAPTERS: dict[str, str] = {
+    "faster_whisper": "foundation_models.asr_faster_whisper:FasterWhisperASR",
+    "openai_whisper": "foundation_models.asr_openai_whisper:OpenAIWhisperASR",
+    "faster_whisper_translate": "foundation_models.translate_faster_whisper:FasterWhisperTranslate",
+    "piper": "foundation_models.tts_piper:PiperTTS",
+    "deepfilternet": "foundation_models.enhance_deepfilternet:DeepFilterNetEnhancer",
+    "silero_vad": "foundation_models.vad_silero:SileroVAD",
+    "yamnet": "foundation_models.sed_yamnet:YamnetSED",
+}
+
+
+def adapter_class(ref: str) -> type[FoundationModel]:
+    """Import the adapter class named by ``ref`` (a short name or ``module:Class``)."""
+    target = ADAPTERS.get(ref, ref)
+    if ":" not in target:
+        raise ValueError(f"Adapter {ref!r} not found; available adapters = {sorted(ADAPTERS)}")
+    module_name, class_name = target.split(":", 1)
+    return getattr(importlib.import_module(module_name), class_name)  # type: ignore[no-any-return]

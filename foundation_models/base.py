@@ -1,0 +1,95 @@
+"""The adapter contract: cheap to construct, heavy work in ``load()``, typed outputs from ``run()``."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import sys
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from audiogpt.audio import Audio
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Event:
+    """Something heard over a span of time (a sound class, or speech for VAD)."""
+
+    label: str
+    start_s: float
+    end_s: float
+    score: float = 1.0
+
+
+@dataclass
+class ModelOutput:
+    """What an adapter returns; the task handler turns it into artifacts and an observation."""
+
+    text: str = ""
+    audio: list[Audio] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    labels: list[tuple[str, float]] = field(default_factory=list)  # clip-level (label, score)
+    info: dict[str, Any] = field(default_factory=dict)  # e.g. detected language, segments
+
+
+def resolve_device(device: str = "auto") -> str:
+    """``auto`` means CUDA when torch sees a GPU, else CPU; anything else is taken as given."""
+    if device != "auto":
+        return device
+    try:
+        import torch
+    except ImportError:
+        return "cpu"
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class FoundationModel(ABC):
+    """One task served by one model. Subclasses set ``task`` and ``default_model``."""
+
+    task: ClassVar[str]
+    default_model: ClassVar[str]
+
+    def __init__(self, model: str | None = None, device: str = "auto", **options: Any) -> None:
+        self.model_id = model or self.default_model
+        self.requested_device = device
+        self.device = "unloaded"
+        self.options = options
+        self.loaded = False
+
+    def load(self) -> None:
+        """Import the library and load the weights (idempotent)."""
+        if self.loaded:
+            return
+        self.device = resolve_device(self.requested_device)
+        log.info("loading %s for %s on %s", self.model_id, self.task, self.device)
+        self._load()
+        self.loaded = True
+
+    @abstractmethod
+    def _load(self) -> None: ...
+
+    @abstractmethod
+    def run(self, **inputs: Any) -> ModelOutput:
+        """Serve one validated request; file inputs arrive as :class:`Audio`."""
+
+    def unload(self) -> None:
+        """Drop the weights and give memory back."""
+        self._unload()
+        self.loaded = False
+        self.device = "unloaded"
+        gc.collect()
+        torch = sys.modules.get("torch")
+        if torch is not None and torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+    def _unload(self) -> None:
+        """Release references to the model; subclasses with other attributes override this."""
+        for attr in ("model", "pipeline", "session", "voice"):
+            if hasattr(self, attr):
+                setattr(self, attr, None)
+
+    def describe(self) -> str:
+        return f"{type(self).__name__}({self.model_id})"

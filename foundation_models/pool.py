@@ -1,0 +1,153 @@
+"""ModelPool: one adapter per task, preloaded or lazy, resident, one lock per model, LRU budget.
+
+In-process today; the same interface can front a remote backend (e.g. one Ray Serve deployment
+per model) because adapters hold no global state.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from audiogpt.errors import UserError
+from foundation_models import adapter_class
+from foundation_models.base import FoundationModel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ModelStatus:
+    """What the pool reports per task (health checks, `audiogpt models`, the UI)."""
+
+    task: str
+    adapter: str
+    model: str
+    loaded: bool
+    device: str
+    memory_mb: float | None
+    load_s: float | None
+    last_used: float | None
+    error: str | None = None
+
+
+class ModelPool:
+    """Serves each configured task with its adapter; the only way the agent reaches a model."""
+
+    def __init__(self, models: dict[str, dict[str, Any]], device: str = "auto", memory_budget_mb: float = 0):
+        self._specs = {task: dict(spec) for task, spec in models.items()}
+        self._device = device
+        self._budget_mb = memory_budget_mb
+        self._adapters: dict[str, FoundationModel] = {}
+        self._locks: dict[str, threading.Lock] = {task: threading.Lock() for task in models}
+        self._load_s: dict[str, float] = {}
+        self._memory_mb: dict[str, float] = {}
+        self._last_used: dict[str, float] = {}
+        self._errors: dict[str, str] = {}
+        self._guard = threading.Lock()
+
+    @property
+    def tasks(self) -> list[str]:
+        return list(self._specs)
+
+    def adapter(self, task: str) -> FoundationModel:
+        """The (possibly unloaded) adapter serving ``task``; constructing it is cheap."""
+        if task not in self._specs:
+            raise UserError(f"no model is configured for {task}; configured tasks = {sorted(self._specs)}")
+        with self._guard:
+            if task not in self._adapters:
+                spec = dict(self._specs[task])
+                cls = adapter_class(spec.pop("adapter"))
+                device = spec.pop("device", self._device)
+                self._adapters[task] = cls(model=spec.pop("model", None), device=device, **spec)
+            return self._adapters[task]
+
+    @contextmanager
+    def use(self, task: str) -> Iterator[FoundationModel]:
+        """Hold ``task``'s lock with its model loaded (loading it first if needed)."""
+        model = self.adapter(task)
+        with self._locks[task]:
+            if not model.loaded:
+                self._load_locked(task, model)
+            self._last_used[task] = time.time()
+            yield model
+        self._enforce_budget(keep=task)
+
+    def _load_locked(self, task: str, model: FoundationModel) -> None:
+        before = _rss_mb()
+        start = time.perf_counter()
+        try:
+            model.load()
+        except Exception as exc:
+            self._errors[task] = f"{type(exc).__name__}: {exc}"
+            raise
+        self._errors.pop(task, None)
+        self._load_s[task] = time.perf_counter() - start
+        self._memory_mb[task] = max(0.0, _rss_mb() - before)
+        log.info("%s loaded on %s in %.1f s", task, model.device, self._load_s[task])
+
+    def preload(self, tasks: Iterable[str]) -> dict[str, str]:
+        """Load ``tasks`` now (the resident set); returns task → error for those that failed."""
+        failed: dict[str, str] = {}
+        for task in tasks:
+            try:
+                with self.use(task):
+                    pass
+            except Exception as exc:  # a broken model must not stop the agent from serving others
+                log.warning("could not preload %s: %s", task, exc)
+                failed[task] = str(exc)
+        return failed
+
+    def unload(self, task: str) -> None:
+        model = self._adapters.get(task)
+        if model is None or not model.loaded:
+            return
+        with self._locks[task]:
+            model.unload()
+            self._memory_mb.pop(task, None)
+            log.info("unloaded %s", task)
+
+    def _enforce_budget(self, keep: str) -> None:
+        if self._budget_mb <= 0:
+            return
+        loaded = [t for t, m in self._adapters.items() if m.loaded]
+        while sum(self._memory_mb.get(t, 0.0) for t in loaded) > self._budget_mb and len(loaded) > 1:
+            victim = min((t for t in loaded if t != keep), key=lambda t: self._last_used.get(t, 0.0))
+            self.unload(victim)
+            loaded.remove(victim)
+
+    def status(self) -> list[ModelStatus]:
+        out = []
+        for task, spec in self._specs.items():
+            model = self._adapters.get(task)
+            out.append(
+                ModelStatus(
+                    task=task,
+                    adapter=str(spec.get("adapter")),
+                    model=model.model_id if model else str(spec.get("model", "default")),
+                    loaded=bool(model and model.loaded),
+                    device=model.device if model else "unloaded",
+                    memory_mb=self._memory_mb.get(task),
+                    load_s=self._load_s.get(task),
+                    last_used=self._last_used.get(task),
+                    error=self._errors.get(task),
+                )
+            )
+        return out
+
+
+def _rss_mb() -> float:
+    """Resident memory of this process in MiB (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            pages = int(fh.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    import os
+
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20

