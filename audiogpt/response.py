@@ -51,7 +51,8 @@ class Response:
 
     @property
     def ok(self) -> bool:
-        return self.error is None and all(c.ok for c in self.tool_calls)
+        """No turn-level error, and the last tool call (if any) succeeded (earlier ones may have been retried)."""
+        return self.error is None and (not self.tool_calls or self.tool_calls[-1].ok)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -1,0 +1,5 @@
+import sys
+
+from audiogpt.cli import main
+
+sys.exit(main())
