@@ -104,7 +104,7 @@ def test_tool_errors_become_observations_and_nothing_is_lost(pool: ModelPool, tm
 
 
 def test_bad_upload_gets_a_clear_reply_and_keeps_earlier_files(pool: ModelPool, tmp_path: Path) -> None:
-    agent, model = make_agent(pool, [AIMessage("ok")])
+    agent, _model = make_agent(pool, [AIMessage("ok")])
     good = tmp_path / "good.wav"
     sf.write(good, [0.0, 0.1] * 4000, 8000)
     first = agent.run("hello", files=[good])
@@ -148,7 +148,7 @@ def test_empty_request_and_call_limit(pool: ModelPool) -> None:
 
 
 def test_spoken_reply_and_spoken_query(pool: ModelPool, tmp_path: Path) -> None:
-    agent, model = make_agent(pool, [AIMessage("The weather is sunny today.")])
+    agent, _model = make_agent(pool, [AIMessage("The weather is sunny today.")])
     resp = agent.run("how is the weather", speak=True)
     assert resp.speech is not None and resp.speech.duration_s > 0.5
     # the spoken reply is real speech: the query path (ASR) hears it back
