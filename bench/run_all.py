@@ -1,0 +1,130 @@
+"""Benchmarks (run by hand; prints ratios, asserts nothing).
+
+    .venv/bin/python bench/run_all.py [--repeat 3]
+
+1. cold vs warm call of every embedded model (residency), and its real-time factor (RTF =
+   compute seconds / audio seconds) on ~10 s of real synthesized speech;
+2. ASR and TTS through the whole agent (offline router, session, files, pictures) vs the raw
+   library call on the same input (target ≤ 1.05×);
+3. per-turn agent overhead with the offline router (turn time minus time inside tools).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from audiogpt.agent import Agent  # noqa: E402
+from audiogpt.audio import save_audio  # noqa: E402
+from audiogpt.config import load_settings  # noqa: E402
+
+TEXT = (
+    "The quick brown fox jumps over the lazy dog. A journey of a thousand miles begins with a single step. "
+    "Please call Stella and ask her to bring these things with her from the store."
+)
+
+
+def best(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="audiogpt-bench-"))
+    settings = load_settings(workspace=str(work / "ws"), engine="offline", device="cpu")
+    agent = Agent(settings)
+    pool = agent.pool
+
+    # -- 1. cold vs warm, RTF ------------------------------------------------------------------
+    print(f"{'task':26} {'cold s':>8} {'warm s':>8} {'cold/warm':>9} {'RTF':>6}")
+    t0 = time.perf_counter()
+    tts = pool.adapter("text_to_speech")
+    tts.load()
+    tts_load = time.perf_counter() - t0
+    speech = tts.run(text=TEXT, speed=1.0).audio[0]
+    clip = work / "speech.wav"
+    save_audio(speech, clip)
+    seconds = speech.duration_s
+    speech16 = speech.resample(16000)
+    inputs: dict[str, dict[str, object]] = {
+        "text_to_speech": {"text": TEXT, "speed": 1.0},
+        "speech_recognition": {"audio": speech16, "language": None},
+        "speech_translation": {"audio": speech16},
+        "speech_enhancement": {"audio": speech16},
+        "voice_activity_detection": {"audio": speech16, "threshold": 0.5},
+        "sound_event_detection": {"audio": speech16, "top_k": 5},
+    }
+    for task, kwargs in inputs.items():
+        model = pool.adapter(task)
+        if task != "text_to_speech":
+            start = time.perf_counter()
+            model.load()
+            load_s = time.perf_counter() - start
+        else:
+            load_s = tts_load
+        start = time.perf_counter()
+        model.run(**kwargs)
+        first = time.perf_counter() - start
+        warm = best(lambda m=model, k=kwargs: m.run(**k), args.repeat)
+        cold = load_s + first
+        print(f"{task:26} {cold:8.2f} {warm:8.3f} {cold / warm:9.1f} {warm / seconds:6.3f}")
+    print(f"(clip: {seconds:.1f} s of Piper speech; RTF on this machine's {os.cpu_count()} cores)\n")
+
+    # -- 2. through the agent vs the raw library ----------------------------------------------
+    from faster_whisper import WhisperModel  # noqa: PLC0415
+
+    asr = pool.adapter("speech_recognition")
+    raw_asr = WhisperModel(asr._model_source(), device="cpu", compute_type="int8")  # type: ignore[attr-defined]
+
+    def raw_transcribe() -> None:
+        segments, _ = raw_asr.transcribe(speech16.samples, beam_size=5)
+        "".join(s.text for s in segments)
+
+    session = agent.new_session()
+    name = agent.store.open(session).ingest(clip, 200, 1800).name
+
+    def agent_transcribe() -> None:
+        r = agent.run(f"transcribe {name}", session=session)
+        assert r.ok and r.tool_calls[0].tool == "speech_recognition", r.text
+
+    def raw_tts() -> None:
+        b"".join(c.audio_int16_bytes for c in tts.voice.synthesize(TEXT))  # type: ignore[attr-defined]
+
+    def agent_tts() -> None:
+        r = agent.run(f'say "{TEXT}"', session=session)
+        assert r.ok and r.tool_calls[0].tool == "text_to_speech", r.text
+
+    print(f"{'path':36} {'raw s':>7} {'agent s':>8} {'ratio':>6}")
+    for label, raw, via in (("ASR (faster-whisper tiny.en)", raw_transcribe, agent_transcribe),
+                            ("TTS (Piper joe-medium)", raw_tts, agent_tts)):  # fmt: skip
+        r, a = best(raw, args.repeat), best(via, args.repeat)
+        print(f"{label:36} {r:7.3f} {a:8.3f} {a / r:6.3f}")
+
+    # -- 3. per-turn overhead with the offline router ------------------------------------------
+    overheads = []
+    for _ in range(args.repeat * 3):
+        start = time.perf_counter()
+        resp = agent.run(f"where does anyone speak in {name}?", session=session)
+        total = time.perf_counter() - start
+        overheads.append(total - sum(c.seconds for c in resp.tool_calls))
+    print(f"\nper-turn overhead (offline router, VAD turn): median {statistics.median(overheads) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
