@@ -29,4 +29,5 @@ def adapter_class(ref: str) -> type[FoundationModel]:
     if ":" not in target:
         raise ValueError(f"Adapter {ref!r} not found; available adapters = {sorted(ADAPTERS)}")
     module_name, class_name = target.split(":", 1)
-    return getattr(importlib.import_module(module_name), class_name)  # type: ignore[no-any-return]
+    cls: type[FoundationModel] = getattr(importlib.import_module(module_name), class_name)
+    return cls

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 def make_llm(settings: LLMSettings) -> BaseChatModel:
     """A ``ChatOpenAI`` for OpenAI itself or any compatible server (Ollama, vLLM, llama.cpp)."""
     from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
 
     key = settings.api_key
     if key is None and settings.base_url is None:
@@ -24,7 +25,7 @@ def make_llm(settings: LLMSettings) -> BaseChatModel:
     return ChatOpenAI(
         model=settings.model,
         base_url=settings.base_url,
-        api_key=key or "not-needed",  # local servers ignore the key but the client wants one
+        api_key=SecretStr(key or "not-needed"),  # local servers ignore the key but the client wants one
         temperature=settings.temperature,
         timeout=settings.timeout_s,
         max_retries=1,
