@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import gc
+import importlib.util
 import logging
+import os
 import sys
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from audiogpt.audio import Audio
+from audiogpt.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -93,3 +97,16 @@ class FoundationModel(ABC):
 
     def describe(self) -> str:
         return f"{type(self).__name__}({self.model_id})"
+
+
+def cache_root() -> Path:
+    """Where derived model files go (unzipped, joined): ``$AUDIOGPT_CACHE_DIR`` or ``~/.cache/audiogpt``."""
+    return Path(os.environ.get("AUDIOGPT_CACHE_DIR") or Path.home() / ".cache" / "audiogpt").expanduser()
+
+
+def package_dir(module: str, install_hint: str) -> Path:
+    """The folder of an installed package *without importing it* (``find_spec`` runs no package code)."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError(install_hint)
+    return Path(next(iter(spec.submodule_search_locations)))
