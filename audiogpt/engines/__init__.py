@@ -1,0 +1,1 @@
+"""Dialogue engines: LangChain chat models that drive the agent (an LLM or the offline router)."""

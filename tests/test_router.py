@@ -1,0 +1,368 @@
+"""The offline router: routing, arguments, chains, honest refusals, replies, and a create_agent run.
+
+Only the bundled MiniLM embedder runs; tools are stand-ins built from the real catalog.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.tools import StructuredTool
+
+from audiogpt.engines import router_args as ra
+from audiogpt.engines.router import OfflineRouter
+from audiogpt.prompts import read_prompt_yaml
+from audiogpt.tasks import CATALOG
+
+UPLOAD = "audio/3f9a1c2e.wav"
+SPOKEN = "audio/77aa12bc.wav"
+FILES = [
+    f'- {UPLOAD} (audio; 3.2 s, 16000 Hz, 1 ch; uploaded as "dog.wav")',
+    f"- {SPOKEN} (audio; 2.1 s, 22050 Hz, 1 ch; made by text_to_speech)",
+]
+
+
+def catalog_tools() -> list[StructuredTool]:
+    return [
+        StructuredTool.from_function(
+            func=lambda **kw: "ok", name=s.name, description=s.description, args_schema=s.input_model
+        )
+        for s in CATALOG.values()
+    ]
+
+
+@pytest.fixture(scope="module")
+def router() -> OfflineRouter:
+    return OfflineRouter().bind_tools(catalog_tools())
+
+
+def system(files: list[str] | None = None) -> SystemMessage:
+    listing = "\n".join(files) if files else ""
+    section = f"Files in this session (use these exact names):\n{listing}" if files else "Files in this session: none"
+    return SystemMessage(f"You are AudioGPT.\n\n{section}\n\nAnswer briefly.")
+
+
+def first_call(router: OfflineRouter, text: str, files: list[str] | None = FILES) -> dict[str, Any]:
+    msg = router.invoke([system(files), HumanMessage(text)])
+    assert len(msg.tool_calls) == 1, f"{text!r} → no tool call: {msg.text}"
+    return msg.tool_calls[0]
+
+
+def result(call: dict[str, Any], content: str = "done", **artifact: Any) -> ToolMessage:
+    art = {"tool": call["name"], "ok": True, "error": None, "files": [], "inputs": [], "text": None}
+    art.update(artifact)
+    return ToolMessage(content=content, tool_call_id=call["id"], name=call["name"], artifact=art)
+
+
+# ---- routing ------------------------------------------------------------------------------------
+# Phrasings written for this test, not copied from prompts/router_examples.yaml.
+PHRASINGS = {
+    "speech_recognition": [
+        "could you transcribe dog.wav for me",
+        "what is the woman saying in this recording?",
+        "I need the words of this speech written out",
+        "please produce a transcript of the uploaded file",
+        "convert the spoken words in the clip into text",
+        "what exactly did the caller say",
+        "trancribe the audio",
+        "give me the text of what's spoken",
+        "speech-to-text on the latest file",
+    ],
+    "speech_translation": [
+        "translate this into english",
+        "what is the German speaker saying, in English please",
+        "can you give me an English translation of the clip",
+        "the voicemail is in Italian, translate it for me",
+        "translate the speech",
+        "I only understand English, what does this Spanish audio mean",
+        "transalte the recording to english",
+        "english version of this foreign conversation",
+    ],
+    "text_to_speech": [
+        "say 'good evening everyone'",
+        "please read out loud: the train leaves at nine",
+        "speak the sentence “see you tomorrow”",
+        'generate a voice that says "welcome to the show"',
+        "can you pronounce 'Worcestershire'",
+        "turn 'happy new year' into speech",
+        "I'd like to hear the phrase 'all systems go' spoken",
+        "text to speech: lunch is ready",
+        "sya 'thanks for calling'",
+    ],
+    "speech_enhancement": [
+        "remove the noise from dog.wav",
+        "this clip is full of background noise, clean it",
+        "please denoise the audio",
+        "make the speaker easier to understand by cutting the noise",
+        "can you get rid of the buzzing behind the voice",
+        "enhance the quality of this noisy speech",
+        "cleen up the recording",
+        "filter the background hiss out of my podcast",
+    ],
+    "voice_activity_detection": [
+        "when is someone talking in this clip",
+        "find the segments with speech",
+        "give me the start and end times of the speech",
+        "which parts of the recording have a voice in them",
+        "run voice activity detection",
+        "is there any talking in the file, and where",
+        "detect where the speaker speaks",
+        "mark where speech occurs in the audio",
+    ],
+    "sound_event_detection": [
+        "what sounds can you hear in dog.wav",
+        "tag the sounds in the recording",
+        "what is in this audio? birds? traffic?",
+        "identify the noises in the clip",
+        "classify the audio events",
+        "is that a siren I hear in the background",
+        "what's happening in this recording, sound-wise",
+        "list the top 3 sounds",
+        "detect the sound events and give me a timeline",
+    ],
+}
+
+
+def test_routing_accuracy(router: OfflineRouter) -> None:
+    examples = read_prompt_yaml("router_examples.yaml")["tools"]
+    assert set(examples) == set(CATALOG)
+    assert all(len(v) >= 30 for v in examples.values())
+    total, misses = 0, []
+    for tool, phrasings in PHRASINGS.items():
+        assert len(phrasings) >= 8
+        for text in phrasings:
+            assert text not in examples[tool]
+            total += 1
+            label, scores = router.route(text)
+            if label != tool:
+                misses.append(f"{text!r}: wanted {tool}, got {label} ({scores[label]:.2f})")
+    accuracy = 1 - len(misses) / total
+    print(f"routing accuracy {accuracy:.1%} over {total} requests; misses:", *misses, sep="\n  ")
+    assert accuracy >= 0.9, misses
+
+
+# ---- arguments ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "words", "speed"),
+    [
+        ("say 'hello there'", "hello there", None),
+        ('please speak "don\'t panic" slowly', "don't panic", 0.8),
+        ("read out “good morning, Anna” quickly", "good morning, Anna", 1.3),
+        ("say welcome home in a calm voice", "welcome home", None),
+        ("say the meeting moved to noon at 1.5x speed", "the meeting moved to noon", 1.5),
+        ("pronounce 'in a calm voice'", "in a calm voice", None),
+    ],
+)
+def test_text_to_speech_arguments(router: OfflineRouter, text: str, words: str, speed: float | None) -> None:
+    call = first_call(router, text)
+    assert call["name"] == "text_to_speech"
+    assert call["args"]["text"] == words
+    assert call["args"].get("speed") == speed
+    CATALOG["text_to_speech"].input_model.model_validate(call["args"])
+
+
+def test_numeric_and_language_arguments(router: OfflineRouter) -> None:
+    call = first_call(router, "what are the top 3 sounds in dog.wav")
+    assert call == {**call, "name": "sound_event_detection", "args": {"audio": UPLOAD, "top_k": 3}}
+    call = first_call(router, "transcribe the French recording")
+    assert call["name"] == "speech_recognition" and call["args"]["language"] == "fr"
+    assert "language" not in first_call(router, "transcribe it")["args"]
+    call = first_call(router, "detect speech with a threshold of 0.3")
+    assert call["name"] == "voice_activity_detection" and call["args"]["threshold"] == 0.3
+    for call in (first_call(router, t) for t in ("list the top 50 sounds", "say 'hi' at 9x speed")):
+        CATALOG[call["name"]].input_model.model_validate(call["args"])  # clamped to the schema
+
+
+def test_file_arguments(router: OfflineRouter) -> None:
+    assert first_call(router, "transcribe dog.wav")["args"]["audio"] == UPLOAD
+    assert first_call(router, f"transcribe {SPOKEN}")["args"]["audio"] == SPOKEN
+    assert first_call(router, "transcribe it")["args"]["audio"] == SPOKEN  # the newest file
+    assert first_call(router, "transcribe the first file")["args"]["audio"] == UPLOAD
+    assert first_call(router, "denoise the original recording")["args"]["audio"] == UPLOAD
+    one = first_call(router, "what sounds are in this recording", files=FILES[:1])
+    assert one["args"]["audio"] == UPLOAD
+
+
+def test_no_file_asks_for_an_upload(router: OfflineRouter) -> None:
+    msg = router.invoke([system(None), HumanMessage("transcribe this recording")])
+    assert not msg.tool_calls
+    assert "upload" in msg.text.lower()
+    # text_to_speech needs no file, and a chain after it uses its output
+    call = first_call(router, "say 'hi', then transcribe it", files=None)
+    assert call["name"] == "text_to_speech"
+
+
+def test_split_steps_keeps_quotes_whole() -> None:
+    assert ra.split_steps("say 'stop, then go; and then wait', then transcribe it") == [
+        'say "stop, then go; and then wait"',
+        "transcribe it",
+    ]
+    assert len(ra.split_steps("1. clean it 2. transcribe it 3. tag the sounds")) == 3
+    assert ra.split_steps("first denoise it and then find the speech") == ["denoise it", "find the speech"]
+    assert len(ra.split_steps("; ".join(["transcribe it"] * 9))) == ra.MAX_STEPS
+
+
+# ---- chains -------------------------------------------------------------------------------------
+def run_chain(router: OfflineRouter, text: str, outputs: list[dict[str, Any]]) -> tuple[list[dict], AIMessage]:
+    """Drive the router step by step; ``outputs[i]`` is the artifact of the i-th tool result."""
+    messages: list[BaseMessage] = [system(FILES[:1]), HumanMessage(text)]
+    calls = []
+    for out in outputs:
+        msg = router.invoke(messages)
+        assert len(msg.tool_calls) == 1, msg.text
+        calls.append(msg.tool_calls[0])
+        messages += [msg, result(msg.tool_calls[0], **out)]
+    final = router.invoke(messages)
+    assert not final.tool_calls
+    return calls, final
+
+
+def test_two_step_chain_threads_the_output(router: OfflineRouter) -> None:
+    calls, final = run_chain(
+        router,
+        "clean up this noisy clip, then transcribe it",
+        [{"files": ["audio/0000aaaa.wav"], "inputs": [UPLOAD], "duration_s": 3.2}, {"text": "a dog barks"}],
+    )
+    assert [c["name"] for c in calls] == ["speech_enhancement", "speech_recognition"]
+    assert calls[0]["args"] == {"audio": UPLOAD}
+    assert calls[1]["args"] == {"audio": "audio/0000aaaa.wav"}
+    assert "audio/0000aaaa.wav" in final.text and "“a dog barks”" in final.text
+
+
+def test_three_step_chain(router: OfflineRouter) -> None:
+    calls, final = run_chain(
+        router,
+        "say 'hello world', then find where the speech is, and then transcribe it",
+        [
+            {"files": ["audio/1111bbbb.wav"], "duration_s": 1.4},
+            {"inputs": ["audio/1111bbbb.wav"], "events": [{"label": "speech", "start_s": 0.1, "end_s": 1.3}]},
+            {"text": "hello world"},
+        ],
+    )
+    assert [c["name"] for c in calls] == ["text_to_speech", "voice_activity_detection", "speech_recognition"]
+    assert calls[1]["args"]["audio"] == calls[2]["args"]["audio"] == "audio/1111bbbb.wav"
+    assert final.text.startswith("I ran 3 steps:")
+    assert "0.10–1.30 s" in final.text and "I spoke “hello world” (1.4 s): audio/1111bbbb.wav" in final.text
+
+
+def test_failed_step_stops_the_chain(router: OfflineRouter) -> None:
+    messages: list[BaseMessage] = [system(FILES[:1]), HumanMessage("denoise dog.wav, then transcribe it")]
+    msg = router.invoke(messages)
+    messages += [msg, result(msg.tool_calls[0], files=["audio/2222cccc.wav"])]
+    msg = router.invoke(messages)
+    failure = ToolMessage(
+        content="Error: the model ran out of memory",
+        tool_call_id=msg.tool_calls[0]["id"],
+        artifact={"tool": "speech_recognition", "ok": False, "error": "the model ran out of memory", "files": []},
+    )
+    final = router.invoke([*messages, msg, failure])
+    assert not final.tool_calls
+    assert "speech_recognition" in final.text and "out of memory" in final.text
+    assert "audio/2222cccc.wav" in final.text  # what was done before it
+
+
+def test_result_without_artifact_falls_back_to_text(router: OfflineRouter) -> None:
+    messages: list[BaseMessage] = [system(FILES), HumanMessage("transcribe dog.wav")]
+    msg = router.invoke(messages)
+    tm = ToolMessage(content='Transcript: "woof woof"', tool_call_id=msg.tool_calls[0]["id"])
+    assert "“woof woof”" in router.invoke([*messages, msg, tm]).text
+
+
+def test_replies_to_detection_results(router: OfflineRouter) -> None:
+    call = first_call(router, "what sounds are in dog.wav")
+    events = [
+        {"label": "Dog", "start_s": 0.5, "end_s": 1.2, "score": 0.9},
+        {"label": "Speech", "start_s": 2.0, "end_s": 2.5, "score": 0.4},
+    ]
+    tm = result(call, labels=[["Dog", 0.81], ["Speech", 0.4]], events=events, inputs=[UPLOAD])
+    text = router.invoke(
+        [system(FILES), HumanMessage("what sounds are in dog.wav"), AIMessage("", tool_calls=[call]), tm]
+    ).text
+    assert "Dog 81%" in text and "Dog at 0.50–1.20 s" in text
+
+
+# ---- refusals and help --------------------------------------------------------------------------
+UNSUPPORTED = {
+    "compose a mellow jazz tune for my café": "text_to_music",
+    "generate the sound of a dog barking in heavy rain": "text_to_audio",
+    "split this recording so each speaker gets their own file": "speech_separation",
+    "take the vocals out of this song": "music_source_separation",
+    "make my voice sound an octave higher": "change_pitch",
+    "put a big hall reverb on it": "apply_audio_effect",
+    "chop off the last ten seconds": "trim_audio",
+    "sing the lyrics of twinkle twinkle": "singing_synthesis",
+    "draw me a spectrogram of the clip": "visualize_audio",
+}
+
+
+@pytest.mark.parametrize(("text", "planned"), UNSUPPORTED.items())
+def test_unsupported_requests_name_closest_tools(router: OfflineRouter, text: str, planned: str) -> None:
+    msg = router.invoke([system(FILES), HumanMessage(text)])
+    assert not msg.tool_calls, msg.tool_calls
+    assert planned in msg.text and "not installed" in msg.text
+    assert sum(name in msg.text for name in CATALOG) >= 2
+
+
+def test_off_topic_and_help(router: OfflineRouter) -> None:
+    msg = router.invoke([system(FILES), HumanMessage("what's the capital of Peru?")])
+    assert not msg.tool_calls and "audio" in msg.text
+    for greeting in ("hello!", "what can you do?"):
+        text = router.invoke([system(None), HumanMessage(greeting)]).text
+        assert all(name in text for name in CATALOG)
+
+
+def test_only_bound_tools_are_called() -> None:
+    only_tts = OfflineRouter().bind_tools([t for t in catalog_tools() if t.name == "text_to_speech"])
+    msg = only_tts.invoke([system(FILES), HumanMessage("transcribe dog.wav")])
+    assert not msg.tool_calls and "speech_recognition" in msg.text
+
+
+# ---- end to end through LangChain's agent loop ---------------------------------------------------
+def test_create_agent_runs_a_two_step_chain(router: OfflineRouter) -> None:
+    from langchain.agents import create_agent
+
+    made: list[str] = []
+
+    def fake(name: str):  # returns (content, artifact) like the real handler
+        def run(**kwargs: Any) -> tuple[str, dict[str, Any]]:
+            out = f"audio/{len(made):08x}.wav"
+            made.append(out)
+            art = {"tool": name, "ok": True, "error": None, "files": [out], "inputs": [], "duration_s": 1.0}
+            if name == "speech_recognition":
+                art.update(files=[], inputs=[kwargs["audio"]], text="hello from the agent")
+            return f"{name} done: {out}", art
+
+        return run
+
+    tools = [
+        StructuredTool.from_function(
+            func=fake(s.name),
+            name=s.name,
+            description=s.description,
+            args_schema=s.input_model,
+            response_format="content_and_artifact",
+        )
+        for s in CATALOG.values()
+    ]
+    agent = create_agent(model=OfflineRouter(), tools=tools, system_prompt=system(None).text)
+    state = agent.invoke({"messages": [HumanMessage("say 'hello from the agent', then transcribe it")]})
+    calls = [c for m in state["messages"] if isinstance(m, AIMessage) for c in m.tool_calls]
+    assert [c["name"] for c in calls] == ["text_to_speech", "speech_recognition"]
+    assert calls[1]["args"]["audio"] == made[0]
+    assert "“hello from the agent”" in state["messages"][-1].text
+
+
+def test_small_rules(router: OfflineRouter) -> None:
+    # "this recording" means the user's upload even when a tool made a newer file
+    assert first_call(router, "tag the sounds in this recording")["args"]["audio"] == UPLOAD
+    # a bare "and" that only restates the step does not run the tool twice
+    assert [
+        s.tool for s in router.plan("remove the noise and make it clearer", ra.parse_files(system(FILES).text))
+    ] == ["speech_enhancement"]
+    # speech_translation only produces English; the reply says so
+    messages: list[BaseMessage] = [system(FILES), HumanMessage("translate dog.wav into French")]
+    msg = router.invoke(messages)
+    final = router.invoke([*messages, msg, result(msg.tool_calls[0], text="the dog is hungry")])
+    assert "“the dog is hungry”" in final.text and "English only" in final.text
