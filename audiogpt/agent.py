@@ -191,7 +191,4 @@ class Agent:
 
 
 def _message_text(message: Any) -> str:
-    text = getattr(message, "text", "")
-    if callable(text):  # older langchain-core: a method
-        text = text()
-    return str(text or "")
+    return str(getattr(message, "text", "") or "")  # langchain-core 1.x: a str-like property

@@ -45,8 +45,9 @@ _CUES: tuple[tuple[str, re.Pattern[str], float], ...] = (
     ("voice_activity_detection", re.compile(r"\bvad\b|\bvoice activity\b|\bspeech (?:segments|regions)\b", re.I), 0.08),
     (
         "voice_activity_detection",
-        re.compile(r"\b(?:where|when)\b.*\b(?:speech|speak\w*|talk\w*|voices?)\b", re.I),
-        0.06,
+        # "where/when does anyone speak" asks for times, never for the words
+        re.compile(r"\b(?:where|when|at what times?)\b.*\b(?:speech|speak\w*|talk\w*|voices?)\b", re.I),
+        0.2,
     ),
     ("sound_event_detection", re.compile(r"\bsound events?\b|\baudio tagging\b|\bwhat sounds\b", re.I), 0.08),
 )
