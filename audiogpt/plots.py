@@ -30,25 +30,71 @@ def _save(fig: Any, path: Path) -> Path:
     return path
 
 
+# The waveform/spectrogram picture is drawn for every audio file of every turn, so it is drawn
+# straight into pixels with numpy + Pillow (~20 ms) rather than through matplotlib (~250 ms).
+WIDTH, LEFT, RIGHT = 800, 56, 12  # picture width and plot margins, in pixels
+WAVE_H, SPEC_H, TOP, GAP, BOTTOM = 70, 170, 22, 8, 22  # panel heights and margins, in pixels
+N_FFT = 1024  # samples per spectrogram column (Hann window)
+DB_RANGE = 80.0  # dB of dynamic range shown
+
+
+def _magma() -> np.ndarray:
+    """The magma colour map as a 256×3 uint8 table."""
+    from matplotlib import colormaps
+
+    return (colormaps["magma"](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
+
+
 def waveform_spectrogram(audio: Audio, path: Path, title: str = "") -> Path:
-    """Waveform above a log-magnitude spectrogram (STFT, Hann 1024 / hop 256), time-aligned."""
-    plt = _pyplot()
-    mono = audio.mono().samples
+    """Waveform (min/max envelope per pixel column) above a log-magnitude spectrogram, time-aligned."""
+    from PIL import Image, ImageDraw
+
+    mono = audio.mono().samples.astype(np.float32)
     sr = audio.sample_rate
-    t = np.arange(mono.size) / sr
-    fig, (ax_w, ax_s) = plt.subplots(2, 1, figsize=(8, 4), sharex=True, gridspec_kw={"height_ratios": [1, 2]})
-    step = max(1, mono.size // 20000)  # enough points for a faithful envelope, fast to draw
-    ax_w.plot(t[::step], mono[::step], linewidth=0.6, color="#1f77b4")
-    ax_w.set_ylim(-1.05, 1.05)
-    ax_w.set_ylabel("amplitude")
-    ax_w.set_title(title or f"{audio.duration_s:.2f} s, {sr} Hz, {audio.channels} ch", fontsize=9)
-    n_fft = 1024 if mono.size >= 1024 else max(16, 1 << (mono.size.bit_length() - 1))
-    ax_s.specgram(mono, NFFT=n_fft, Fs=sr, noverlap=n_fft * 3 // 4, cmap="magma", scale="dB")
-    ax_s.set_ylabel("Hz")
-    ax_s.set_xlabel("time (s)")
-    ax_s.set_xlim(0, max(audio.duration_s, 1e-3))
-    fig.tight_layout()
-    return _save(fig, path)
+    plot_w = WIDTH - LEFT - RIGHT
+    height = TOP + WAVE_H + GAP + SPEC_H + BOTTOM
+    img = Image.new("RGB", (WIDTH, height), "white")
+    draw = ImageDraw.Draw(img)
+
+    # waveform: one vertical line per pixel column from the min to the max sample under it
+    edges = np.linspace(0, mono.size, plot_w + 1).astype(int)
+    mid = TOP + WAVE_H / 2
+    for x in range(plot_w):
+        seg = mono[edges[x] : max(edges[x + 1], edges[x] + 1)]
+        lo, hi = float(np.clip(seg.min(), -1, 1)), float(np.clip(seg.max(), -1, 1))
+        draw.line([(LEFT + x, mid - hi * WAVE_H / 2), (LEFT + x, mid - lo * WAVE_H / 2)], fill=(31, 119, 180))
+    draw.rectangle([LEFT, TOP, LEFT + plot_w, TOP + WAVE_H], outline=(160, 160, 160))
+
+    # spectrogram: one windowed FFT centred on each pixel column
+    n_fft = min(N_FFT, 1 << max(4, (mono.size - 1).bit_length() - 1))
+    padded = np.pad(mono, (n_fft // 2, n_fft // 2))
+    centres = np.linspace(0, mono.size, plot_w, endpoint=False).astype(int)
+    frames = padded[centres[:, None] + np.arange(n_fft)] * np.hanning(n_fft).astype(np.float32)
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    db = 10 * np.log10(power + 1e-12)
+    db = np.clip((db - db.max() + DB_RANGE) / DB_RANGE, 0, 1)  # (columns, bins), 1 = loudest
+    rows = np.linspace(db.shape[1] - 1, 0, SPEC_H).astype(int)  # high frequencies at the top
+    pixels = _magma()[(db[:, rows].T * 255).astype(np.uint8)]
+    spec_top = TOP + WAVE_H + GAP
+    img.paste(Image.fromarray(pixels, "RGB"), (LEFT, spec_top))
+
+    # labels
+    grey = (60, 60, 60)
+    draw.text((LEFT, 4), title or f"{audio.duration_s:.2f} s, {sr} Hz, {audio.channels} ch", fill=grey)
+    draw.text((4, spec_top), f"{sr / 2000:.0f} kHz", fill=grey)
+    draw.text((4, spec_top + SPEC_H - 12), "0 Hz", fill=grey)
+    draw.text((4, mid - 6), "wave", fill=grey)
+    for i in range(6):
+        x = LEFT + i * plot_w / 5
+        draw.line([(x, spec_top + SPEC_H), (x, spec_top + SPEC_H + 4)], fill=grey)
+        label = f"{audio.duration_s * i / 5:.2f} s"
+        draw.text((min(x - 12, WIDTH - 48), spec_top + SPEC_H + 6), label, fill=grey)
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(".tmp-" + path.name)
+    img.save(tmp, format="PNG")
+    os.replace(tmp, path)
+    return path
 
 
 def event_timeline(events: Sequence[dict[str, Any]], duration_s: float | None, path: Path, title: str = "") -> Path:
