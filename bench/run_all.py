@@ -23,14 +23,29 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from audiogpt.agent import Agent  # noqa: E402
-from audiogpt.audio import save_audio  # noqa: E402
-from audiogpt.config import load_settings  # noqa: E402
+import numpy as np
+
+from audiogpt.agent import Agent
+from audiogpt.audio import Audio, load_audio, save_audio
+from audiogpt.config import load_settings
 
 TEXT = (
     "The quick brown fox jumps over the lazy dog. A journey of a thousand miles begins with a single step. "
     "Please call Stella and ask her to bring these things with her from the store."
 )
+
+STORY = [
+    "It was late in the afternoon when the train finally pulled into the small mountain station.",
+    "The platform was empty except for an old man selling roasted chestnuts from a wooden cart.",
+    "She stepped down carefully, holding her suitcase with both hands, and looked around for her brother.",
+    "He had promised to meet her here, but the clock above the ticket office already showed half past five.",
+    "A cold wind came down from the pass, carrying the smell of pine needles and wood smoke.",
+    "Somewhere behind the station a dog began to bark, and a door slammed shut in the distance.",
+    "She bought a paper bag of chestnuts, sat down on a bench, and decided to wait a little longer.",
+    "Just as the lamps along the platform flickered on, she heard her name called from the far end.",
+    "Her brother was running towards her, waving his hat, his boots loud on the wooden boards.",
+    "They laughed, hugged, and walked together down the narrow road towards the lights of the village.",
+]
 
 
 def best(fn: Callable[[], object], repeat: int) -> float:
@@ -87,17 +102,32 @@ def main() -> None:
     print(f"(clip: {seconds:.1f} s of Piper speech; RTF on this machine's {os.cpu_count()} cores)\n")
 
     # -- 2. through the agent vs the raw library ----------------------------------------------
-    from faster_whisper import WhisperModel  # noqa: PLC0415
+    from faster_whisper import WhisperModel
 
     asr = pool.adapter("speech_recognition")
     raw_asr = WhisperModel(asr._model_source(), device="cpu", compute_type="int8")  # type: ignore[attr-defined]
 
     def raw_transcribe() -> None:
-        segments, _ = raw_asr.transcribe(speech16.samples, beam_size=5)
+        segments, _ = raw_asr.transcribe(clip16, beam_size=5)
         "".join(s.text for s in segments)
 
     session = agent.new_session()
     name = agent.store.open(session).ingest(clip, 200, 1800).name
+    minute = work / "minute.wav"  # about a minute of varied speech
+    story = [tts.run(text=t, speed=1.0).audio[0].samples for t in STORY]
+    save_audio(Audio(np.concatenate(story), speech.sample_rate), minute)
+    # the raw calls get exactly what the tool reads: the stored file, resampled to 16 kHz
+    clip16 = load_audio(clip).mono().resample(16000).samples
+    minute16 = load_audio(minute).mono().resample(16000).samples
+    minute_name = agent.store.open(session).ingest(minute, 200, 1800).name
+
+    def raw_transcribe_minute() -> None:
+        segments, _ = raw_asr.transcribe(minute16, beam_size=5)
+        "".join(s.text for s in segments)
+
+    def agent_transcribe_minute() -> None:
+        r = agent.run(f"transcribe {minute_name}", session=session)
+        assert r.ok and r.tool_calls[0].tool == "speech_recognition", r.text
 
     def agent_transcribe() -> None:
         r = agent.run(f"transcribe {name}", session=session)
@@ -111,8 +141,11 @@ def main() -> None:
         assert r.ok and r.tool_calls[0].tool == "text_to_speech", r.text
 
     print(f"{'path':36} {'raw s':>7} {'agent s':>8} {'ratio':>6}")
-    for label, raw, via in (("ASR (faster-whisper tiny.en)", raw_transcribe, agent_transcribe),
-                            ("TTS (Piper joe-medium)", raw_tts, agent_tts)):  # fmt: skip
+    for label, raw, via in (
+        (f"ASR tiny.en, {seconds:.0f} s clip", raw_transcribe, agent_transcribe),
+        (f"ASR tiny.en, {len(minute16) / 16000:.0f} s clip", raw_transcribe_minute, agent_transcribe_minute),
+        (f"TTS Piper, {seconds:.0f} s of speech", raw_tts, agent_tts),
+    ):
         r, a = best(raw, args.repeat), best(via, args.repeat)
         print(f"{label:36} {r:7.3f} {a:8.3f} {a / r:6.3f}")
 

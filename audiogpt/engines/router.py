@@ -9,6 +9,7 @@ latest human message and counts the ToolMessages after it to know which step com
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -44,6 +45,11 @@ _CUES: tuple[tuple[str, re.Pattern[str], float], ...] = (
     ("speech_enhancement", re.compile(r"\bdenois\w*|\bnoise (?:reduction|removal)\b|\bbackground noise\b", re.I), 0.08),
     ("voice_activity_detection", re.compile(r"\bvad\b|\bvoice activity\b|\bspeech (?:segments|regions)\b", re.I), 0.08),
     (
+        "voice_activity_detection",  # "find the speech in X" asks where it is, not what it says
+        re.compile(r"\b(?:find|detect|locate|spot|mark)\b(?:\s+\w+){0,2}\s+(?:speech|speaking|talking|voices?)\b", re.I),  # noqa: E501
+        0.15,
+    ),
+    (
         "voice_activity_detection",
         # "where/when does anyone speak" asks for times, never for the words
         re.compile(r"\b(?:where|when|at what times?)\b.*\b(?:speech|speak\w*|talk\w*|voices?)\b", re.I),
@@ -77,6 +83,12 @@ def _encode(texts: list[str]) -> np.ndarray:
         return np.asarray(model.encode(texts, normalize_embeddings=True, batch_size=64))
 
 
+@functools.lru_cache(maxsize=256)
+def _encode_query(text: str) -> np.ndarray:
+    """One request's embedding; cached because the stateless router re-plans the same text every step."""
+    return _encode([text])[0]
+
+
 class _ExampleIndex:
     """Example requests and their embeddings; labels are tool names, "help", "thanks" or
     "unsupported:<planned tool or off_topic>"."""
@@ -93,7 +105,7 @@ class _ExampleIndex:
         self.columns = {name: np.array([i for i, lb in enumerate(self.labels) if lb == name]) for name in self.names}
 
     def scores(self, text: str) -> dict[str, float]:
-        sims = self.vectors @ _encode([text])[0]
+        sims = self.vectors @ _encode_query(text)
         return {name: float(sims[idx].max()) for name, idx in self.columns.items()}
 
 
