@@ -85,10 +85,10 @@ def waveform_spectrogram(audio: Audio, path: Path, title: str = "") -> Path:
     draw.text((4, spec_top + SPEC_H - 12), "0 Hz", fill=grey)
     draw.text((4, mid - 6), "wave", fill=grey)
     for i in range(6):
-        x = LEFT + i * plot_w / 5
-        draw.line([(x, spec_top + SPEC_H), (x, spec_top + SPEC_H + 4)], fill=grey)
+        tick = LEFT + i * plot_w / 5
+        draw.line([(tick, spec_top + SPEC_H), (tick, spec_top + SPEC_H + 4)], fill=grey)
         label = f"{audio.duration_s * i / 5:.2f} s"
-        draw.text((min(x - 12, WIDTH - 48), spec_top + SPEC_H + 6), label, fill=grey)
+        draw.text((min(tick - 12, WIDTH - 48), spec_top + SPEC_H + 6), label, fill=grey)
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(".tmp-" + path.name)

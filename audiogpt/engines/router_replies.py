@@ -4,12 +4,12 @@ from the templates in ``prompts/responses.yaml``."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.messages import ToolMessage
 
 from audiogpt.engines.router_args import LANGUAGES
+from audiogpt.handler import Observation
 from audiogpt.prompts import read_prompt_yaml
 from audiogpt.session import ARTIFACT_NAME_RE
 from audiogpt.tasks import PLANNED
@@ -17,21 +17,9 @@ from audiogpt.tasks import PLANNED
 _RESPONSES = "responses.yaml"
 
 
-@dataclass
-class ToolResult:
-    """What one ToolMessage reports, from its ``.artifact`` dict or, failing that, its text."""
-
-    tool: str
-    ok: bool
-    args: dict[str, Any]
-    content: str
-    error: str | None = None
-    files: list[str] = field(default_factory=list)
-    inputs: list[str] = field(default_factory=list)
-    text: str | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
-    labels: list[tuple[str, float]] = field(default_factory=list)
-    duration_s: float | None = None
+class ToolResult(Observation):
+    """An :class:`Observation` read back from a ToolMessage: its ``.artifact`` dict when the tool
+    came from our handler, else (any other tool) what its text says."""
 
     @classmethod
     def from_message(cls, message: ToolMessage, call: dict[str, Any] | None) -> ToolResult:
