@@ -257,8 +257,7 @@ class Session:
                     )
                 return art
         raise AudioError(
-            f"{label}: unsupported file type {ext!r}; audio {', '.join(AUDIO_EXTENSIONS)} "
-            f"or images/videos are accepted"
+            f"{label}: unsupported file type {ext!r}; audio {', '.join(AUDIO_EXTENSIONS)} or images/videos are accepted"
         )
 
     def load(self, name: str, max_duration_s: float | None = None) -> tuple[Artifact, Audio]:

@@ -78,7 +78,7 @@ class FasterWhisperASR(FoundationModel):
             language=language or None,
             task=task,
             beam_size=int(self.options.get("beam_size", 5)),
-            vad_filter=False,
+            vad_filter=bool(self.options.get("vad_filter", True)),  # skips silence, where Whisper hallucinates
         )
         rows = [{"start": float(s.start), "end": float(s.end), "text": s.text.strip()} for s in segments]
         text = " ".join(r["text"] for r in rows if r["text"])

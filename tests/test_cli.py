@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 from audiogpt.cli import main
 from audiogpt.tasks import CATALOG
 
 
 def test_help_is_fast_and_imports_no_torch() -> None:
-    code = "import sys; from audiogpt.cli import _parser; _parser(); print(sorted(m for m in sys.modules if m in ('torch', 'gradio', 'langchain', 'transformers')))"
+    heavy = "('torch', 'gradio', 'langchain', 'transformers')"
+    code = f"import sys; from audiogpt.cli import _parser; _parser(); print([m for m in {heavy} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     result = subprocess.run([sys.executable, "-m", "audiogpt", "--help"], capture_output=True, text=True)
@@ -60,3 +64,33 @@ def test_run_fails_with_exit_1_on_a_corrupt_file(tmp_path: Path, capsys: pytest.
 def test_unknown_session_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "hi", "--session", "../../etc"]) == 2
     assert "not a session id" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_chat_in_the_terminal(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                              tmp_path: Path) -> None:  # fmt: skip
+    wav = tmp_path / "quiet.wav"
+    sf.write(wav, np.zeros(16000, dtype=np.float32), 16000)
+    lines = iter([f"/file {wav}", "where does anyone speak in quiet.wav?", "say 'see you soon'", "/quit"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
+    assert main(["chat"]) == 0
+    out = capsys.readouterr().out
+    assert ("attached" in out and "No speech" in out) or "no speech" in out.lower()
+    assert "see you soon" in out and "Files:" in out
+
+
+def test_remote_connections_are_refused_in_tests() -> None:
+    with pytest.raises(AssertionError, match="remote service"), socket.create_connection(("192.0.2.1", 443), 1):
+        pass
+
+
+@pytest.mark.slow
+def test_python_api_on_silent_audio(tmp_path: Path) -> None:
+    from audiogpt import Agent
+
+    wav = tmp_path / "silence.wav"
+    sf.write(wav, np.zeros(3 * 16000, dtype=np.float32), 16000)
+    resp = Agent.from_config().run("transcribe this", files=[wav])
+    assert resp.ok and resp.tool_calls[0].tool == "speech_recognition"
+    assert resp.tool_calls[0].observation.endswith("No speech was recognised.")  # Whisper says "you" on silence
+    assert "heard no words" in resp.text

@@ -46,7 +46,9 @@ _CUES: tuple[tuple[str, re.Pattern[str], float], ...] = (
     ("voice_activity_detection", re.compile(r"\bvad\b|\bvoice activity\b|\bspeech (?:segments|regions)\b", re.I), 0.08),
     (
         "voice_activity_detection",  # "find the speech in X" asks where it is, not what it says
-        re.compile(r"\b(?:find|detect|locate|spot|mark)\b(?:\s+\w+){0,2}\s+(?:speech|speaking|talking|voices?)\b", re.I),  # noqa: E501
+        re.compile(
+            r"\b(?:find|detect|locate|spot|mark)\b(?:\s+\w+){0,2}\s+(?:speech|speaking|talking|voices?)\b", re.I
+        ),
         0.15,
     ),
     (

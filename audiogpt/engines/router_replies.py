@@ -4,6 +4,7 @@ from the templates in ``prompts/responses.yaml``."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import ToolMessage
@@ -17,9 +18,12 @@ from audiogpt.tasks import PLANNED
 _RESPONSES = "responses.yaml"
 
 
+@dataclass
 class ToolResult(Observation):
     """An :class:`Observation` read back from a ToolMessage: its ``.artifact`` dict when the tool
-    came from our handler, else (any other tool) what its text says."""
+    came from our handler (``structured``), else (any other tool) what its text says."""
+
+    structured: bool = False
 
     @classmethod
     def from_message(cls, message: ToolMessage, call: dict[str, Any] | None) -> ToolResult:
@@ -40,6 +44,7 @@ class ToolResult(Observation):
                 events=list(art.get("events") or []),
                 labels=[(str(lb), float(sc)) for lb, sc in art.get("labels") or []],
                 duration_s=art.get("duration_s"),
+                structured=True,
             )
         failed = message.status == "error" or content.lstrip().lower().startswith("error")
         used = {v for v in args.values() if isinstance(v, str)}
@@ -80,7 +85,7 @@ def describe_result(r: ToolResult) -> str:
         return t[r.tool].format(text=r.args.get("text") or r.text or "", duration=duration, output=output)
     if r.tool == "speech_enhancement":
         return t[r.tool].format(input=r.input, output=output, duration=duration)
-    if r.tool == "voice_activity_detection" and (r.events or not r.content):
+    if r.tool == "voice_activity_detection" and (r.structured or r.events):
         speech = sorted(r.events, key=lambda e: float(e["start_s"]))
         if not speech:
             return t["voice_activity_detection_empty"].format(input=r.input)
@@ -89,7 +94,7 @@ def describe_result(r: ToolResult) -> str:
             input=r.input, segments=_spans(speech, 8), count=len(speech), plural="" if len(speech) == 1 else "s",
             total=total,
         )  # fmt: skip
-    if r.tool == "sound_event_detection" and (r.labels or r.events or not r.content):
+    if r.tool == "sound_event_detection" and (r.structured or r.labels or r.events):
         labels = r.labels or _labels_from_events(r.events)
         if not labels:
             return t["sound_event_detection_empty"].format(input=r.input)
