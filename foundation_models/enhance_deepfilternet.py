@@ -48,6 +48,7 @@ class DeepFilterNetEnhancer(FoundationModel):
         lib.df_free.restype = None
         lib.df_free.argtypes = [ctypes.c_void_p]
         self.model = lib
+        self.device = "cpu"  # the DeepFilterNet C runtime runs on the CPU only
         self.model_file = str(model_path()).encode()
 
     def _enhance_48k(self, x: np.ndarray) -> np.ndarray:

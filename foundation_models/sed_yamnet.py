@@ -147,6 +147,7 @@ class YamnetSED(FoundationModel):
         with (data / "yamnet_class_map.csv").open(newline="") as f:
             self.class_names = [row["display_name"] for row in csv.DictReader(f)]
         self.session = onnxruntime.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+        self.device = "cpu"  # a tiny int8 model: the CPU is the right place for it
 
     def _scores(self, patches: np.ndarray) -> np.ndarray:
         """Per-patch class probabilities, shape (N, 521); the model takes one patch at a time."""

@@ -54,6 +54,7 @@ class PiperTTS(FoundationModel):
         model, config = self._voice_files()
         use_cuda = self.device.startswith("cuda") and ("CUDAExecutionProvider" in onnxruntime.get_available_providers())
         self.voice = PiperVoice.load(model, config_path=config, use_cuda=use_cuda)
+        self.device = self.device if use_cuda else "cpu"  # report where it really runs
 
     def run(self, **inputs: Any) -> ModelOutput:
         """Speak ``text`` at ``speed`` (1.0 normal, 1.5 faster); returns one float32 :class:`Audio`."""
