@@ -108,7 +108,7 @@ class TaskHandler:
             output, model_name = future.result(timeout=self.limits.tool_timeout_s)
         except FutureTimeout:
             raise UserError(
-                f"{tool} took longer than {self.limits.tool_timeout_s:.0f} s and was abandoned "
+                f"{tool} took longer than {self.limits.tool_timeout_s:g} s and was abandoned "
                 "(limits.tool_timeout_s in the config)"
             ) from None
         provenance = {
