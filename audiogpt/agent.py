@@ -10,7 +10,6 @@ import logging
 import os
 from collections.abc import Sequence
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiogpt.config import Settings, load_settings
@@ -185,9 +184,6 @@ class Agent:
             )
             for spec in handler.available_tools()
         ]
-
-    def session_files(self, session: str) -> list[Path]:
-        return [a.path for a in self.store.open(session).artifacts()]
 
 
 def _message_text(message: Any) -> str:

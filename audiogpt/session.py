@@ -216,13 +216,15 @@ class Session:
         art = Artifact(name, "audio", path, None, audio.sample_rate, audio.channels, audio.duration_s, provenance)
         return self._register(art)
 
-    def save_file(self, kind: str, ext: str, data: bytes, provenance: dict[str, Any]) -> Artifact:
-        """Store bytes (an image, a text) atomically as a new artifact."""
+    def save_file(
+        self, kind: str, ext: str, data: bytes, provenance: dict[str, Any], label: str | None = None
+    ) -> Artifact:
+        """Store bytes (an image, a video, a text) atomically as a new artifact."""
         name = self._new_name(kind, ext)
         target = self.dir / name
         target.parent.mkdir(parents=True, exist_ok=True)
         _atomic_write(target, data)
-        return self._register(Artifact(name, kind, target, None, provenance=provenance))
+        return self._register(Artifact(name, kind, target, label, provenance=provenance))
 
     def ingest(self, path: str | os.PathLike[str], max_upload_mb: float, max_duration_s: float) -> Artifact:
         """Copy a user's file into the session after checking it; the original is untouched."""
@@ -249,13 +251,7 @@ class Session:
             return self._register(art)
         for kind, exts in (("image", IMAGE_EXTENSIONS), ("video", VIDEO_EXTENSIONS)):
             if ext in exts:
-                art = self.save_file(kind, ext, src.read_bytes(), {"tool": "upload", "source": label})
-                art.label = label
-                with self.store.transaction() as db:
-                    db.execute(
-                        "UPDATE artifacts SET label = ? WHERE session_id = ? AND name = ?", (label, self.id, art.name)
-                    )
-                return art
+                return self.save_file(kind, ext, src.read_bytes(), {"tool": "upload", "source": label}, label)
         raise AudioError(
             f"{label}: unsupported file type {ext!r}; audio {', '.join(AUDIO_EXTENSIONS)} or images/videos are accepted"
         )

@@ -7,6 +7,7 @@ per model) because adapters hold no global state.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -148,6 +149,4 @@ def _rss_mb() -> float:
             pages = int(fh.read().split()[1])
     except (OSError, ValueError, IndexError):
         return 0.0
-    import os
-
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20

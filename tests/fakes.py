@@ -12,7 +12,7 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
@@ -117,7 +117,3 @@ def completion(content: str | None = None, tool_calls: list[tuple[str, str]] | N
         "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if tool_calls else "stop"}],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
-
-
-def assistant_text(message: AIMessage | str) -> AIMessage:
-    return message if isinstance(message, AIMessage) else AIMessage(content=message)

@@ -132,3 +132,14 @@ def test_writes_are_atomic(_workspace: Path) -> None:
     leftovers = [p for p in sess.dir.rglob(".tmp-*")]
     assert leftovers == []
     assert sf.info(str(art.path)).frames == 16000
+
+
+def test_image_upload_keeps_its_name_and_kind(_workspace: Path, tmp_path: Path) -> None:
+    png = tmp_path / "photo.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(32))
+    sess = SessionStore(_workspace).create()
+    art = sess.ingest(png, 10, 60)
+    assert (art.kind, art.label) == ("image", "photo.png") and art.name.startswith("image/")
+    assert sess.resolve("photo.png").name == art.name  # the label is stored with the row itself
+    with pytest.raises(UserError, match="not audio"):
+        sess.load(art.name)
