@@ -5,7 +5,6 @@ Samples are float32 in [-1, 1], shaped ``(frames,)`` for mono or ``(frames, chan
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -16,6 +15,15 @@ import numpy as np
 from audiogpt.errors import UserError
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif")
+# Formats a tool can write: extension → (libsndfile container, default subtype).
+WRITE_FORMATS = {
+    "wav": ("WAV", "PCM_16"),
+    "flac": ("FLAC", "PCM_16"),
+    "mp3": ("MP3", "MPEG_LAYER_III"),
+    "ogg": ("OGG", "VORBIS"),
+    "opus": ("OGG", "OPUS"),
+}
+OPUS_RATES = (8000, 12000, 16000, 24000, 48000)  # the only rates libsndfile's Opus encoder takes
 
 
 class AudioError(UserError):
@@ -56,15 +64,14 @@ class Audio:
             return self
         return Audio(self.samples.mean(axis=1), self.sample_rate)
 
-    def resample(self, sample_rate: int) -> Audio:
-        """Polyphase resampling (scipy ``resample_poly``) to ``sample_rate`` Hz."""
+    def resample(self, sample_rate: int, quality: str = "HQ") -> Audio:
+        """Band-limited resampling to ``sample_rate`` Hz with soxr (``quality``: QQ, LQ, MQ, HQ or VHQ)."""
         if sample_rate == self.sample_rate:
             return self
-        from scipy.signal import resample_poly
+        import soxr
 
-        g = math.gcd(int(sample_rate), int(self.sample_rate))
-        out = resample_poly(self.samples, sample_rate // g, self.sample_rate // g, axis=0)
-        return Audio(out.astype(np.float32), sample_rate)
+        out = soxr.resample(self.samples, self.sample_rate, sample_rate, quality=quality)
+        return Audio(np.ascontiguousarray(out, dtype=np.float32), sample_rate)
 
 
 def check_samples(audio: Audio, what: str = "the audio") -> Audio:
@@ -100,14 +107,23 @@ def load_audio(path: str | os.PathLike[str], max_duration_s: float | None = None
     return check_samples(Audio(samples, int(sr)), label)
 
 
-def save_audio(audio: Audio, path: str | os.PathLike[str]) -> Path:
-    """Write atomically (temporary file + rename), so a crash never leaves half a file."""
+def save_audio(audio: Audio, path: str | os.PathLike[str], subtype: str | None = None) -> Path:
+    """Write atomically (temporary file + rename), so a crash never leaves half a file.
+
+    The format follows the extension (see ``WRITE_FORMATS``); ``subtype`` overrides its default
+    sample format (e.g. ``PCM_24``, ``FLOAT``).
+    """
     import soundfile as sf
 
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fmt = target.suffix.lstrip(".").upper() or "WAV"
-    subtype = "PCM_16" if fmt == "WAV" else None
+    ext = target.suffix.lstrip(".").lower() or "wav"
+    if ext not in WRITE_FORMATS:
+        raise AudioError(f"cannot write .{ext} files; formats = {', '.join(WRITE_FORMATS)}")
+    fmt, default_subtype = WRITE_FORMATS[ext]
+    subtype = subtype or default_subtype
+    if ext == "opus" and audio.sample_rate not in OPUS_RATES:
+        raise AudioError(f"Opus takes {', '.join(map(str, OPUS_RATES))} Hz, not {audio.sample_rate} Hz")
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
     os.close(fd)
     try:

@@ -99,10 +99,15 @@ class TaskHandler:
         validated = spec.input_model.model_validate(args)
         kwargs = validated.model_dump()
         parents: list[Artifact] = []
-        for name in spec.file_fields():
-            art, audio = self.session.load(kwargs[name], max_duration_s=self.limits.max_duration_s)
-            parents.append(art)
-            kwargs[name] = audio
+        for name, kind in spec.file_kinds().items():
+            value = kwargs[name]
+            if isinstance(value, list):
+                loaded = [self._resolve(v, kind) for v in value]
+                parents += [art for art, _ in loaded]
+                kwargs[name] = [data for _, data in loaded]
+            else:
+                art, kwargs[name] = self._resolve(value, kind)
+                parents.append(art)
         future = _EXECUTOR.submit(self._run_model, tool, kwargs)
         try:
             output, model_name = future.result(timeout=self.limits.tool_timeout_s)
@@ -119,11 +124,24 @@ class TaskHandler:
             "seed": None,
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        made = [self.session.save_audio(a, provenance) for a in output.audio]
+        ext = "." + output.audio_format
+        made = [self.session.save_audio(a, provenance, ext, output.audio_subtype) for a in output.audio]
+        made += [self.session.save_file("image", ".png", png, provenance) for png in output.images]
         return self._observe(spec, validated.model_dump(), output, made, [p.name for p in parents])
+
+    def _resolve(self, name: str, kind: str) -> tuple[Artifact, Any]:
+        """A file argument → (artifact, decoded audio) for audio, (artifact, path) for other kinds."""
+        if kind == "audio":
+            return self.session.load(name, max_duration_s=self.limits.max_duration_s)
+        art = self.session.resolve(name)
+        if art.kind != kind:
+            raise UserError(f"{art.name} is {_a(art.kind)} file, not {_a(kind)} file")
+        return art, art.path
 
     def _run_model(self, tool: str, kwargs: dict[str, Any]) -> tuple[ModelOutput, str]:
         with self.pool.use(tool) as model:
+            if model.accepts_limits:
+                kwargs = {**kwargs, "max_output_s": self.limits.max_duration_s}
             return model.run(**kwargs), model.describe()
 
     def _observe(
@@ -131,7 +149,12 @@ class TaskHandler:
     ) -> Observation:
         parts = [f"{spec.name} succeeded."]
         for art in made:
-            parts.append(f"New file: {art.name} ({art.duration_s:.2f} s, {art.sample_rate} Hz).")
+            if art.kind == "audio":
+                ch = "mono" if art.channels == 1 else f"{art.channels} ch"
+                parts.append(f"New file: {art.name} ({art.duration_s:.2f} s, {art.sample_rate} Hz, {ch}).")
+            else:
+                parts.append(f"New {art.kind}: {art.name}.")
+        parts += out.notes
         if spec.output == "text" or out.text:
             language = out.info.get("language")
             lang = f" (language: {language})" if language else ""
@@ -155,8 +178,12 @@ class TaskHandler:
             text=out.text if (spec.output == "text" or out.text) else None,
             events=[{"label": e.label, "start_s": e.start_s, "end_s": e.end_s, "score": e.score} for e in out.events],
             labels=[(str(lbl), float(s)) for lbl, s in out.labels],
-            duration_s=made[0].duration_s if made else None,
+            duration_s=next((a.duration_s for a in made if a.kind == "audio"), None),
         )
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
 def _validation_summary(exc: ValidationError) -> str:

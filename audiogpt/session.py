@@ -209,10 +209,12 @@ class Session:
             )
         return art
 
-    def save_audio(self, audio: Audio, provenance: dict[str, Any], ext: str = ".wav") -> Artifact:
+    def save_audio(
+        self, audio: Audio, provenance: dict[str, Any], ext: str = ".wav", subtype: str | None = None
+    ) -> Artifact:
         """Store a tool's audio output as a new artifact (the inputs are never modified)."""
         name = self._new_name("audio", ext)
-        path = save_audio(audio, self.dir / name)
+        path = save_audio(audio, self.dir / name, subtype=subtype)
         art = Artifact(name, "audio", path, None, audio.sample_rate, audio.channels, audio.duration_s, provenance)
         return self._register(art)
 
@@ -249,6 +251,8 @@ class Session:
                 {"tool": "upload", "source": label},
             )  # fmt: skip
             return self._register(art)
+        if ext in VIDEO_EXTENSIONS:
+            _check_video(src, label)
         for kind, exts in (("image", IMAGE_EXTENSIONS), ("video", VIDEO_EXTENSIONS)):
             if ext in exts:
                 return self.save_file(kind, ext, src.read_bytes(), {"tool": "upload", "source": label}, label)
@@ -279,6 +283,18 @@ class Session:
                 "SELECT user_text, reply_text FROM turns WHERE session_id = ? ORDER BY idx", (self.id,)
             ).fetchall()
         return [(r[0], r[1]) for r in rows]
+
+
+def _check_video(path: Path, label: str) -> None:
+    """Refuse a "video" that FFmpeg (through PyAV) cannot open or that holds no streams."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video and not container.streams.audio:
+                raise UserError(f"{label} holds no video or audio stream")
+    except (av.error.FFmpegError, OSError) as exc:
+        raise UserError(f"{label} is not a readable video file ({str(exc)[:200]})") from exc
 
 
 def _atomic_write(target: Path, data: bytes) -> None:

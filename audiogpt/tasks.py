@@ -7,29 +7,15 @@ the UI help. File inputs are artifact names of the session (``audio/3f9a1c2e.wav
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from audiogpt import tasks_editing as ed
 from audiogpt.errors import UserError
+from audiogpt.tasks_base import AudioFile, ToolInput, artifact_kind
 
-OutputKind = Literal["audio", "text", "events"]
-
-AudioFile = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=200,
-        description="name of an audio file listed in this session, e.g. audio/3f9a1c2e.wav",
-        json_schema_extra={"artifact_kind": "audio"},
-    ),
-]
-
-
-class ToolInput(BaseModel):
-    """Base of every tool's input: unknown arguments are refused rather than silently dropped."""
-
-    model_config = ConfigDict(extra="forbid")
+OutputKind = Literal["audio", "text", "events", "image"]
 
 
 class SpeechRecognitionInput(ToolInput):
@@ -73,12 +59,12 @@ class ToolSpec:
     category: Literal["generation", "understanding", "processing", "editing"]
 
     def file_fields(self) -> list[str]:
-        """Names of the input fields that hold session file names."""
-        return [
-            name
-            for name, f in self.input_model.model_fields.items()
-            if isinstance(f.json_schema_extra, dict) and "artifact_kind" in f.json_schema_extra
-        ]
+        """Names of the input fields that hold session file names (one name, or a list of names)."""
+        return [name for name, f in self.input_model.model_fields.items() if artifact_kind(f)]
+
+    def file_kinds(self) -> dict[str, str]:
+        """Each file field and the artifact kind it takes (``audio`` or ``video``)."""
+        return {name: k for name, f in self.input_model.model_fields.items() if (k := artifact_kind(f))}
 
 
 _SPECS = [
@@ -126,6 +112,76 @@ _SPECS = [
         "events",
         "understanding",
     ),
+    ToolSpec(
+        "trim_audio",
+        "Cut audio by time: keep only start_s–end_s (mode keep), or cut that span out (mode remove); "
+        "optionally remove leading/trailing silence. 'Cut the first 3 seconds' = start_s 3.",
+        ed.TrimAudioInput,
+        "audio",
+        "editing",
+    ),
+    ToolSpec(
+        "concatenate_audio",
+        "Join two or more audio files end to end in the given order, with an optional crossfade or "
+        "gap; different sample rates and channel counts are converted to match.",
+        ed.ConcatenateAudioInput,
+        "audio",
+        "editing",
+    ),
+    ToolSpec(
+        "mix_audio",
+        "Overlay (mix) two or more audio files, e.g. a voice over music, with a gain in dB and start "
+        "offset per file and optional ducking of the others under the first; the mix never clips.",
+        ed.MixAudioInput,
+        "audio",
+        "editing",
+    ),
+    ToolSpec(
+        "apply_audio_effect",
+        "Apply one or more effects in order: " + ", ".join(ed.EFFECT_NAMES) + ". Bass boost = low_shelf "
+        "with positive gain_db; echo = delay; 'normalize to -14 LUFS' = normalize_loudness.",
+        ed.ApplyAudioEffectInput,
+        "audio",
+        "editing",
+    ),
+    ToolSpec(
+        "change_speed",
+        "Make audio faster or slower by a factor; by default the pitch stays the same (time-stretch, "
+        "Rubber Band), or set preserve_pitch false to resample like tape.",
+        ed.ChangeSpeedInput,
+        "audio",
+        "editing",
+    ),
+    ToolSpec(
+        "change_pitch",
+        "Shift the pitch up or down by semitones without changing the duration (Rubber Band).",
+        ed.ChangePitchInput,
+        "audio",
+        "editing",
+    ),
+    ToolSpec(
+        "convert_audio",
+        "Convert audio to another format (wav, flac, mp3, ogg, opus), sample rate (high-quality soxr "
+        "resampling), channel count (mono/stereo) or bit depth.",
+        ed.ConvertAudioInput,
+        "audio",
+        "editing",
+    ),
+    ToolSpec(
+        "extract_audio_from_video",
+        "Take the sound track out of a video file in this session and return it as an audio file.",
+        ed.ExtractAudioFromVideoInput,
+        "audio",
+        "editing",
+    ),
+    ToolSpec(
+        "visualize_audio",
+        "Draw a labelled picture of an audio file on request: waveform, spectrogram or mel spectrogram, "
+        "with an optional time range, log frequency axis and frequency limit.",
+        ed.VisualizeAudioInput,
+        "image",
+        "editing",
+    ),
 ]
 
 CATALOG: dict[str, ToolSpec] = {}
@@ -150,15 +206,6 @@ PLANNED: dict[str, str] = {
     "mono_to_binaural": "turn mono audio into spatial binaural audio",
     "audio_inpainting": "fill in a missing or damaged part of a recording",
     "talking_head": "make a video of a face speaking the audio",
-    "trim_audio": "cut a part out of a recording",
-    "concatenate_audio": "join recordings end to end",
-    "mix_audio": "overlay recordings",
-    "apply_audio_effect": "add reverb, echo, EQ and other effects",
-    "change_speed": "make audio faster or slower",
-    "change_pitch": "shift the pitch up or down",
-    "convert_audio": "change the format, sample rate or channels",
-    "extract_audio_from_video": "take the sound track out of a video",
-    "visualize_audio": "draw a waveform or spectrogram on request",
 }
 
 

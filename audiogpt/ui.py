@@ -18,6 +18,8 @@ EXAMPLES = [
     "what sounds are in this recording?",
     "clean up this noisy clip, then transcribe it",
     "where does anyone speak in this file?",
+    "cut the first second of this, then add reverb and give me an mp3",
+    "put my voice over this music, music 12 dB quieter",
 ]
 
 
@@ -41,10 +43,9 @@ def response_messages(resp: Response) -> list[dict[str, Any]]:
     for art in resp.artifacts:
         if art.kind == "audio":
             out.append({"role": "assistant", "content": gr.Audio(value=art.path, label=art.name)})
+        what = "waveform/spectrogram" if art.kind == "audio" else art.kind
         for pic in art.plots:
-            out.append(
-                {"role": "assistant", "content": gr.Image(value=pic, label=f"{art.name} — waveform/spectrogram")}
-            )
+            out.append({"role": "assistant", "content": gr.Image(value=pic, label=f"{art.name} — {what}")})
     for call in resp.tool_calls:
         for pic in call.plots:
             out.append({"role": "assistant", "content": gr.Image(value=pic, label=f"{call.tool} timeline")})

@@ -20,6 +20,16 @@ ADAPTERS: dict[str, str] = {
     "deepfilternet": "foundation_models.enhance_deepfilternet:DeepFilterNetEnhancer",
     "silero_vad": "foundation_models.vad_silero:SileroVAD",
     "yamnet": "foundation_models.sed_yamnet:YamnetSED",
+    # editing tools: DSP on real libraries (see edit_base.py)
+    "trim": "foundation_models.edit_trim:TrimAudio",
+    "concatenate": "foundation_models.edit_concatenate:ConcatenateAudio",
+    "mix": "foundation_models.edit_mix:MixAudio",
+    "pedalboard_effects": "foundation_models.edit_effects:PedalboardEffects",
+    "rubberband_speed": "foundation_models.edit_speed:RubberBandSpeed",
+    "rubberband_pitch": "foundation_models.edit_pitch:RubberBandPitch",
+    "convert": "foundation_models.edit_convert:ConvertAudio",
+    "pyav_extract": "foundation_models.edit_video:PyAVExtractAudio",
+    "visualize": "foundation_models.edit_visualize:VisualizeAudio",
 }
 
 

@@ -37,6 +37,10 @@ class ModelOutput:
     events: list[Event] = field(default_factory=list)
     labels: list[tuple[str, float]] = field(default_factory=list)  # clip-level (label, score)
     info: dict[str, Any] = field(default_factory=dict)  # e.g. detected language, segments
+    images: list[bytes] = field(default_factory=list)  # PNG pictures (visualize_audio)
+    audio_format: str = "wav"  # container of the audio outputs: wav, flac, mp3, ogg, opus
+    audio_subtype: str | None = None  # soundfile subtype, e.g. PCM_24; None = the format's default
+    notes: list[str] = field(default_factory=list)  # what the tool changed on its own, said in the reply
 
 
 def resolve_device(device: str = "auto") -> str:
@@ -55,6 +59,8 @@ class FoundationModel(ABC):
 
     task: ClassVar[str]
     default_model: ClassVar[str]
+    exclusive: ClassVar[bool] = True  # one call at a time (a model); False for stateless DSP tools
+    accepts_limits: ClassVar[bool] = False  # run() takes max_output_s (the longest audio it may make)
 
     def __init__(self, model: str | None = None, device: str = "auto", **options: Any) -> None:
         self.model_id = model or self.default_model

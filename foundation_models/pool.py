@@ -76,6 +76,9 @@ class ModelPool:
             if not model.loaded:
                 self._load_locked(task, model)
             self._last_used[task] = time.time()
+            if model.exclusive:
+                yield model
+        if not model.exclusive:  # stateless DSP: calls run side by side
             yield model
         self._enforce_budget(keep=task)
 
