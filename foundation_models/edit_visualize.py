@@ -19,7 +19,7 @@ HOP = 512  # samples between frames
 N_MELS = 128  # mel bands
 DB_RANGE = 80.0  # dynamic range shown, dB below the loudest bin
 LOG_FLOOR_HZ = 20.0  # a log frequency axis starts here (the bottom of human hearing)
-MAX_COLUMNS = 4000  # longer files are drawn with a larger hop so the picture stays cheap
+MAX_COLUMNS = 2000  # (the picture is 1000 px wide) longer files are drawn with a larger hop so the picture stays cheap
 
 
 class VisualizeAudio(EditingTool):
