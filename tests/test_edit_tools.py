@@ -311,3 +311,50 @@ def test_visualize_draws_each_kind_as_a_new_image(handler: TaskHandler, session:
     assert "1.00–2.00 s" in obs.content
     obs = handler.call("visualize_audio", {"audio": name, "start_s": 10})
     assert not obs.ok and "past the end" in obs.content
+
+
+# ---- the LLM engine uses the same catalog --------------------------------------------------------------
+def test_an_llm_chains_editing_tools_over_http(pool: ModelPool, tmp_path: Path) -> None:
+    """trim → effects → mp3 through the real openai client against a scripted server on 127.0.0.1."""
+    import json
+    import re
+    from typing import Any
+
+    from audiogpt.agent import Agent
+    from tests.fakes import FakeOpenAIServer, completion
+
+    def made(request: dict[str, Any]) -> str:
+        found = re.search(r"audio/[0-9a-f]{8}\.wav", str(request["messages"][-1]["content"]))
+        assert found, request["messages"][-1]
+        return found.group(0)
+
+    effects = [{"name": "flanger"}]
+    script = [
+        completion(tool_calls=[("trim_audio", json.dumps({"audio": "song.wav", "start_s": 1.0}))]),
+        lambda r: completion(tool_calls=[("apply_audio_effect", json.dumps({"audio": made(r), "effects": effects}))]),
+        lambda r: completion(tool_calls=[("apply_audio_effect", json.dumps({"audio": made_before(r), "effects": [
+            {"name": "reverb", "room_size": 0.8}, {"name": "low_shelf", "gain_db": 6}]}))]),
+        lambda r: completion(tool_calls=[("convert_audio", json.dumps({"audio": made(r), "format": "mp3"}))]),
+        completion("Trimmed, added reverb and bass, and saved it as an mp3."),
+    ]  # fmt: skip
+
+    def made_before(request: dict[str, Any]) -> str:  # the trim result, two tool messages back
+        tool_messages = [m for m in request["messages"] if m["role"] == "tool"]
+        found = re.search(r"audio/[0-9a-f]{8}\.wav", str(tool_messages[0]["content"]))
+        assert found
+        return found.group(0)
+
+    sf.write(tmp_path / "song.wav", tone(440, 3.0, 22050), 22050)
+    with FakeOpenAIServer(script) as server:
+        settings = load_settings(engine="llm", llm={"base_url": server.base_url, "model": "scripted", "timeout_s": 5})
+        resp = Agent(settings, pool=pool).run("trim the first second, add reverb and bass, mp3 please",
+                                              files=[tmp_path / "song.wav"])  # fmt: skip
+    assert resp.ok, resp.text
+    assert [c.tool for c in resp.tool_calls] == ["trim_audio", "apply_audio_effect", "apply_audio_effect",
+                                                 "convert_audio"]  # fmt: skip
+    failed = resp.tool_calls[1]
+    assert not failed.ok and "flanger" in failed.observation and "'reverb'" in failed.observation
+    final = resp.artifacts[-1]
+    assert final.name.endswith(".mp3") and final.duration_s is not None and 2.0 <= final.duration_s < 6.0
+    schema = next(t["function"] for t in server.requests[0]["tools"] if t["function"]["name"] == "apply_audio_effect")
+    assert "normalize_loudness" in json.dumps(schema["parameters"])  # the effect union reached the LLM
