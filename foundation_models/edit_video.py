@@ -37,7 +37,8 @@ class PyAVExtractAudio(EditingTool):
             if container.duration:
                 check_output_length(container.duration / 1_000_000, float(inputs["max_output_s"]), "its sound track")
             rate = int(stream.codec_context.sample_rate or stream.rate or 0)
-            channels = min(int(stream.codec_context.channels or 1), 2)
+            source_channels = int(stream.codec_context.channels or 1)
+            channels = min(source_channels, 2)
             layout = "mono" if channels == 1 else "stereo"
             resampler = av.AudioResampler(format="flt", layout=layout, rate=rate)  # packed float32
             chunks: list[np.ndarray] = []
@@ -52,4 +53,6 @@ class PyAVExtractAudio(EditingTool):
             raise UserError(f"the audio stream of {path.name} contains no samples")
         audio = check_samples(Audio(np.concatenate(chunks), rate), f"the sound track of {path.name}")
         notes = [f"Decoded audio stream {index} ({codec}, {rate} Hz, {len(streams)} audio stream(s) in the video)."]
+        if source_channels > 2:
+            notes.append(f"Its {source_channels} channels were downmixed to stereo.")
         return ModelOutput(audio=[audio], notes=notes)
