@@ -34,8 +34,10 @@ class Agent:
     """An audio agent over one workspace; thread-safe, one instance serves many sessions."""
 
     def __init__(self, settings: Settings, store: SessionStore | None = None, pool: ModelPool | None = None,
-                 engine: BaseChatModel | None = None) -> None:  # fmt: skip
+                 engine: BaseChatModel | None = None,
+                 handler_cls: type[TaskHandler] = TaskHandler) -> None:  # fmt: skip
         self.settings = settings
+        self.handler_cls = handler_cls  # stage 3; the evaluation swaps in a plan-only handler
         self.store = store or SessionStore(settings.workspace)
         self.pool = pool or ModelPool(settings.models, settings.device, settings.limits.memory_budget_mb)
         self._engine = engine
@@ -80,7 +82,7 @@ class Agent:
         back inside the Response (``error`` set) with the session and its files intact.
         """
         sess = self.store.open_or_create(session)
-        handler = TaskHandler(sess, self.pool, self.settings.limits)
+        handler = self.handler_cls(sess, self.pool, self.settings.limits)
         builder = ResponseGenerator(sess)
         limits = self.settings.limits
         query_transcript = None

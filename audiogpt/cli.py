@@ -1,4 +1,4 @@
-"""Command line: ``audiogpt run|chat|tools|models|sessions|ui``. Heavy imports happen per command."""
+"""Command line: ``audiogpt run|chat|tools|models|sessions|ui|eval``. Heavy imports happen per command."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from audiogpt.agent import Agent
@@ -50,7 +50,29 @@ def _parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=7860)
     ui.add_argument("--share", action="store_true")
+    _add_eval(add("eval", help="evaluate: consistency (tool choice), capability (model quality), robustness"), common)
     return p
+
+
+def _add_eval(ev: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    suites = ev.add_subparsers(dest="suite", required=True, metavar="{consistency,capability,robustness}")
+    out = argparse.ArgumentParser(add_help=False)
+    out.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    out.add_argument("--report", metavar="PATH", help="also write the report: .md (Markdown) or .json")
+    out.add_argument("--workspace", metavar="DIR", help="keep the evaluation's sessions here (default: a temp dir)")
+    plan = argparse.ArgumentParser(add_help=False)
+    plan.add_argument("--plan-only", action="store_true",
+                      help="record tool calls, run no model (placeholder outputs; evaluation only)")  # fmt: skip
+    parents = [common, out]
+    cons = suites.add_parser("consistency", parents=[*parents, plan], help="does the engine pick the right tools?")
+    cons.add_argument("--requests", required=True, metavar="FILE", help="JSONL request file (docs/evaluation.md)")
+    cons.add_argument("--limit", type=int, metavar="N", help="only the first N requests (after --tag)")
+    cons.add_argument("--tag", action="append", metavar="T", help="only requests with this tag (repeatable)")
+    cap = suites.add_parser("capability", parents=parents, help="how good are the tools' outputs on labelled data?")
+    cap.add_argument("--data", metavar="DIR", help="labelled recordings (default: ../shared/data when present)")
+    cap.add_argument("--tools", metavar="A,B", help="only these tools (comma-separated)")
+    rob = suites.add_parser("robustness", parents=[*parents, plan], help="scripted multi-turn sessions")
+    rob.add_argument("--scripts", metavar="DIR", help="folder of YAML scripts (default: evals/robustness)")
 
 
 def _agent(args: argparse.Namespace) -> Agent:
@@ -168,8 +190,47 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from audiogpt.errors import UserError
+    from audiogpt.evaluation import harness
+
+    if args.report and not args.report.lower().endswith((".md", ".json")):
+        raise UserError(f"--report {args.report}: give a .md (Markdown) or .json file name")
+    options = harness.EvalOptions(getattr(args, "config", None), getattr(args, "engine", None),
+                                  getattr(args, "plan_only", False), args.workspace)  # fmt: skip
+    if args.suite == "consistency":
+        report = harness.consistency(options, args.requests, args.limit, args.tag, _progress(args.json))
+    elif args.suite == "capability":
+        from audiogpt.evaluation import capability
+
+        tools = [t.strip() for t in args.tools.split(",") if t.strip()] if args.tools else None
+        report = capability.run_suite(options, args.data, tools)
+    else:
+        from audiogpt.evaluation import robustness
+
+        report = robustness.run_suite(options, args.scripts)
+    if args.report:
+        print(f"report written to {report.write(args.report)}", file=sys.stderr)
+    print(json.dumps(report.to_dict(), indent=2, default=str) if args.json else report.text())
+    return 0
+
+
+def _progress(quiet: bool) -> Callable[[Any], None] | None:
+    """One line per scored request on a terminal's stderr."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    count = [0]
+
+    def show(item: Any) -> None:
+        count[0] += 1
+        mark = "ok " if item.exact else "   "
+        print(f"\r{count[0]:4d} {mark}{item.id[:60]:60}", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
 COMMANDS = {"run": cmd_run, "chat": cmd_chat, "tools": cmd_tools, "models": cmd_models,
-            "sessions": cmd_sessions, "ui": cmd_ui}  # fmt: skip
+            "sessions": cmd_sessions, "ui": cmd_ui, "eval": cmd_eval}  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
