@@ -124,9 +124,9 @@ class Agent:
         history: list[Any] = []
         for user, answer in sess.turns()[-HISTORY_TURNS:]:
             history += [HumanMessage(user), AIMessage(answer)]
-        graph = create_agent(model=self.engine, tools=tools, system_prompt=prompt)
         recursion = 2 * self.settings.limits.max_tool_calls + 4
         try:
+            graph = create_agent(model=self.engine, tools=tools, system_prompt=prompt)
             state = graph.invoke({"messages": [*history, HumanMessage(text)]}, {"recursion_limit": recursion})
         except GraphRecursionError:
             return self._partial(handler, "I stopped after too many steps without finishing."), "too many steps"
@@ -147,8 +147,13 @@ class Agent:
         return reply, None
 
     def _engine_failure(self, exc: Exception) -> str:
-        where = self.settings.llm.base_url or "api.openai.com"
         detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        if self.engine_name != "llm":
+            return (
+                f"The {self.engine_name} dialogue engine failed: {type(exc).__name__}: {detail}. "
+                "Your session and files are intact; please try again or rephrase."
+            )
+        where = self.settings.llm.base_url or "api.openai.com"
         return (
             f"The language model ({self.settings.llm.model} at {where}) failed: {type(exc).__name__}: {detail}. "
             "Your session and files are intact; try again, or use the offline engine (AUDIOGPT_ENGINE=offline)."

@@ -14,7 +14,8 @@ import numpy as np
 
 from audiogpt.errors import UserError
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif")
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".m4a", ".aac", ".wma", ".mka")
+FFMPEG_EXTENSIONS = (".m4a", ".aac", ".wma", ".mka")  # libsndfile cannot read these; PyAV (FFmpeg) decodes them
 # Formats a tool can write: extension → (libsndfile container, default subtype).
 WRITE_FORMATS = {
     "wav": ("WAV", "PCM_16"),
@@ -88,6 +89,8 @@ def load_audio(path: str | os.PathLike[str], max_duration_s: float | None = None
     import soundfile as sf
 
     label = name or Path(path).name
+    if Path(path).suffix.lower() in FFMPEG_EXTENSIONS:
+        return decode_av(path, max_duration_s=max_duration_s, name=label).audio
     try:
         info = sf.info(str(path))
     except Exception as exc:  # libsndfile raises its own error types and RuntimeError
@@ -105,6 +108,61 @@ def load_audio(path: str | os.PathLike[str], max_duration_s: float | None = None
     except Exception as exc:
         raise AudioError(f"{label} could not be decoded ({_short(exc)})") from exc
     return check_samples(Audio(samples, int(sr)), label)
+
+
+@dataclass
+class Decoded:
+    """Audio decoded from a container by FFmpeg, with facts for the reply."""
+
+    audio: Audio
+    codec: str
+    streams: int  # audio streams in the container
+    source_channels: int  # before any downmix to stereo
+
+
+def decode_av(
+    path: str | os.PathLike[str], stream: int = 0, max_duration_s: float | None = None, name: str | None = None
+) -> Decoded:
+    """Decode one audio stream of any container FFmpeg reads (m4a, aac, mp4, mkv, …) with PyAV.
+
+    The result is float32 at the stream's own rate; more than two channels are downmixed to stereo.
+    """
+    import av
+
+    label = name or Path(path).name
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise AudioError(f"{label} is not readable ({_short(exc)})") from exc
+    with container:
+        streams = list(container.streams.audio)
+        if not streams:
+            raise AudioError(f"{label} has no audio stream; there is no sound to extract")
+        if stream >= len(streams):
+            raise AudioError(f"{label} has {len(streams)} audio stream(s); audio stream {stream} does not exist")
+        chosen = streams[stream]
+        seconds = container.duration / 1_000_000 if container.duration else None
+        if max_duration_s is not None and seconds is not None and seconds > max_duration_s:
+            raise AudioError(
+                f"{label} is {seconds / 60:.1f} minutes long; the limit is {max_duration_s / 60:.1f} minutes "
+                "(limits.max_duration_s in the config)"
+            )
+        rate = int(chosen.codec_context.sample_rate or chosen.rate or 0)
+        source_channels = int(chosen.codec_context.channels or 1)
+        channels = min(source_channels, 2)
+        resampler = av.AudioResampler(format="flt", layout="mono" if channels == 1 else "stereo", rate=rate)
+        chunks: list[np.ndarray] = []
+        try:
+            for frame in container.decode(chosen):
+                chunks += [f.to_ndarray().reshape(-1, channels) for f in resampler.resample(frame)]
+            chunks += [f.to_ndarray().reshape(-1, channels) for f in resampler.resample(None)]
+        except av.error.FFmpegError as exc:
+            raise AudioError(f"the audio of {label} could not be decoded ({_short(exc)})") from exc
+        codec = chosen.codec_context.name
+    if not chunks or rate <= 0:
+        raise AudioError(f"the audio stream of {label} contains no samples")
+    audio = check_samples(Audio(np.concatenate(chunks), rate), f"the audio of {label}")
+    return Decoded(audio, codec, len(streams), source_channels)
 
 
 def save_audio(audio: Audio, path: str | os.PathLike[str], subtype: str | None = None) -> Path:

@@ -126,6 +126,18 @@ def test_engine_failure_is_reported_not_raised(pool: ModelPool) -> None:
     assert resp.error and "ConnectionError" in resp.error and "files are intact" in resp.text
     assert "text_to_speech succeeded" in resp.text  # what was done before the failure is reported
     assert len(resp.artifacts) == 1 and Path(resp.artifacts[0].path).exists()
+    assert "custom dialogue engine failed" in resp.text and "language model" not in resp.text  # not an LLM
+
+
+def test_an_engine_that_cannot_even_start_is_reported(pool: ModelPool, monkeypatch: pytest.MonkeyPatch) -> None:
+    agent = Agent(load_settings(engine="offline"), pool=pool)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ImportError("the router's embedder is missing")
+
+    monkeypatch.setattr("langchain.agents.create_agent", broken)
+    resp = agent.run("transcribe this")
+    assert resp.error and "offline dialogue engine failed: ImportError" in resp.text and "files are intact" in resp.text
 
 
 def test_history_reaches_the_engine_and_unknown_sessions_are_refused(pool: ModelPool) -> None:

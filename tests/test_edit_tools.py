@@ -284,6 +284,25 @@ def test_video_problems_are_clear(handler: TaskHandler, session: Session, tmp_pa
     assert len(session.artifacts()) == 3
 
 
+def test_m4a_voice_notes_are_audio_decoded_by_ffmpeg(handler: TaskHandler, session: Session, tmp_path: Path) -> None:
+    import av
+
+    path = tmp_path / "voicenote.m4a"
+    with av.open(str(path), "w") as out:  # AAC in an MPEG-4 audio container, as phones record
+        stream = out.add_stream("aac", rate=44100)
+        stream.layout = "mono"
+        samples = tone(523.25, 2.0, 44100, 0.5)
+        for start in range(0, len(samples), 1024):
+            frame = av.AudioFrame.from_ndarray(samples[None, start : start + 1024], format="flt", layout="mono")
+            frame.sample_rate = 44100
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    art = session.ingest(path, 200, 1800)
+    assert art.kind == "audio" and art.name.endswith(".m4a") and abs((art.duration_s or 0) - 2.0) < 0.05
+    out, sr = read(session, handler.call("trim_audio", {"audio": "voicenote.m4a", "start_s": 0.5}))
+    assert abs(len(out) / sr - 1.5) < 0.05 and abs(peak_hz(out, sr) - 523.25) < 3
+
+
 def test_the_musdb_stems_can_be_picked_by_stream(handler: TaskHandler, session: Session, shared_data: Path) -> None:
     stem = session.ingest(shared_data / "music" / "musdb7_MusicDelta_80sRock.stem.mp4", 200, 1800)
     mixture, sr = read(session, handler.call("extract_audio_from_video", {"video": stem.name}))
