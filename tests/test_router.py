@@ -289,11 +289,11 @@ UNSUPPORTED = {
     "generate the sound of a dog barking in heavy rain": "text_to_audio",
     "split this recording so each speaker gets their own file": "speech_separation",
     "take the vocals out of this song": "music_source_separation",
-    "make my voice sound an octave higher": "change_pitch",
-    "put a big hall reverb on it": "apply_audio_effect",
-    "chop off the last ten seconds": "trim_audio",
     "sing the lyrics of twinkle twinkle": "singing_synthesis",
-    "draw me a spectrogram of the clip": "visualize_audio",
+    "make this mono recording binaural": "mono_to_binaural",
+    "describe the audio in one sentence": "audio_captioning",
+    "when does the doorbell ring": "target_sound_detection",
+    "isolate the guitar in this song": "music_source_separation",
 }
 
 

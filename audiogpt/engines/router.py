@@ -1,10 +1,12 @@
 """The embedded offline router: a LangChain chat model that turns a request into tool calls.
 
-No LLM and no key: each step of a request ("clean this up, then transcribe it") is routed to the
-tool whose example requests (``prompts/router_examples.yaml``) are closest in all-MiniLM-L6-v2
-embedding space, arguments come from text rules (``router_args``), and the final reply is built
-from the tool results with ``prompts/responses.yaml``. It is stateless: every call re-plans the
-latest human message and counts the ToolMessages after it to know which step comes next.
+No LLM and no key: each step of a request ("trim the first second, then add reverb") is routed to
+the tool whose example requests (``prompts/router_examples.yaml``) are closest in all-MiniLM-L6-v2
+embedding space, plus the keyword cues listed there; arguments come from text rules
+(``router_args``, ``router_edit_args``, ``router_effects``) and the files from ``router_files``; the
+final reply is built from the tool results with ``prompts/responses.yaml``. It is stateless: every
+call re-plans the latest human message and counts the ToolMessages after it to know which step
+comes next, each step working on the previous step's file.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
 from audiogpt.engines import router_args as ra
+from audiogpt.engines import router_binding as rb
 from audiogpt.engines import router_replies as rr
 from audiogpt.prompts import read_prompt_yaml
 from audiogpt.tasks import CATALOG, PLANNED
@@ -37,32 +40,11 @@ _EMBEDDERS: dict[str, Any] = {}
 _INDEXES: dict[str, _ExampleIndex] = {}
 _LOCK = threading.Lock()
 
-# Cheap keyword cues added to a label's similarity where words are unambiguous.
-_CUES: tuple[tuple[str, re.Pattern[str], float], ...] = (
-    ("speech_recognition", re.compile(r"\btrans?cri\w*|\bspeech[- ]to[- ]text\b|\bwrite (?:it )?down\b", re.I), 0.1),
-    ("speech_recognition", re.compile(r"\bwhat (?:did|does|do|is|are|was)\b.*\b(?:say|saying|said)\b", re.I), 0.08),
-    ("speech_translation", re.compile(r"\btrans?lat\w*|\b(?:in|into|to) english\b", re.I), 0.1),
-    ("speech_enhancement", re.compile(r"\bdenois\w*|\bnoise (?:reduction|removal)\b|\bbackground noise\b", re.I), 0.08),
-    ("voice_activity_detection", re.compile(r"\bvad\b|\bvoice activity\b|\bspeech (?:segments|regions)\b", re.I), 0.08),
-    (
-        "voice_activity_detection",  # "find the speech in X" asks where it is, not what it says
-        re.compile(
-            r"\b(?:find|detect|locate|spot|mark)\b(?:\s+\w+){0,2}\s+(?:speech|speaking|talking|voices?)\b", re.I
-        ),
-        0.15,
-    ),
-    (
-        "voice_activity_detection",
-        # "where/when does anyone speak" asks for times, never for the words
-        re.compile(r"\b(?:where|when|at what times?)\b.*\b(?:speech|speak\w*|talk\w*|voices?)\b", re.I),
-        0.2,
-    ),
-    ("sound_event_detection", re.compile(r"\bsound events?\b|\baudio tagging\b|\bwhat sounds\b", re.I), 0.08),
-)
 _IMPERATIVE_SPEAK = re.compile(
     r"^(?:please\s+)?(?:say|speak|pronounce|read (?:out|aloud)|text[- ]to[- ]speech|tts)\b", re.I
 )
 _SPEAK_CUE = re.compile(r"\b(?:say|speak|read|pronounce|utter|announce|narrate|voice|tts|speech)\b", re.I)
+_MERGEABLE = ("apply_audio_effect", "convert_audio")  # "add reverb and boost the bass" is one call
 
 
 def _embedder() -> Any:
@@ -93,7 +75,7 @@ def _encode_query(text: str) -> np.ndarray:
 
 class _ExampleIndex:
     """Example requests and their embeddings; labels are tool names, "help", "thanks" or
-    "unsupported:<planned tool or off_topic>"."""
+    "unsupported:<planned tool or off_topic>". Also the keyword cues (label, pattern, bonus)."""
 
     def __init__(self, examples: dict[str, Any]) -> None:
         groups: dict[str, list[str]] = dict(examples.get("tools", {}))
@@ -105,6 +87,7 @@ class _ExampleIndex:
         self.vectors = _encode([t for texts in groups.values() for t in texts])
         self.names = sorted(set(self.labels))
         self.columns = {name: np.array([i for i, lb in enumerate(self.labels) if lb == name]) for name in self.names}
+        self.cues = [(c["label"], re.compile(c["pattern"], re.I), float(c["bonus"])) for c in examples.get("cues", [])]
 
     def scores(self, text: str) -> dict[str, float]:
         sims = self.vectors @ _encode_query(text)
@@ -124,13 +107,18 @@ class Step:
     """One planned step: a tool call to make, or a reason why the plan stops here."""
 
     text: str
-    kind: str  # "tool", "help", "thanks", "unsupported", "off_topic", "unclear", "no_file", "no_text", "not_bound"
+    # "tool", "help", "thanks", "unsupported", "off_topic", "unclear", "no_file", "no_text", "not_bound",
+    # "few_files", "no_args", "no_duration", "bad_args"
+    kind: str
     tool: str | None = None
     args: dict[str, Any] = field(default_factory=dict)
-    file_field: str | None = None  # the argument that holds an audio file
+    file_field: str | None = None  # the argument that holds a file (or a list of files)
+    file_kind: str = "audio"  # the kind of file it takes: audio or video
+    file_list: bool = False  # a list of audio files (concatenate_audio, mix_audio)
     explicit_file: str | None = None  # a file the step names; else the previous step's / newest file
     closest: list[str] = field(default_factory=list)
     note: str | None = None  # said in the final reply, e.g. that translation is into English only
+    problem: str | None = None  # why the arguments do not validate (kind "bad_args")
 
 
 class OfflineRouter(BaseChatModel):
@@ -161,15 +149,18 @@ class OfflineRouter(BaseChatModel):
     def route(self, text: str) -> tuple[str, dict[str, float]]:
         """The best label for one step and every label's score (embedding similarity + cues)."""
         masked, quotes = ra.mask_quotes(text)
-        masked = ra.ARTIFACT_NAME_RE.sub("the file", masked)
-        masked = re.sub(r"\b[\w.-]+\.(?:wav|mp3|flac|ogg|m4a|opus|aac|webm)\b", "the file", masked, flags=re.I)
+        masked = rb.neutral_names(masked)
         query = ra._TOKEN_RE.sub('"something"', masked)
-        scores = _index().scores(query)
-        for label, rx, bonus in _CUES:
-            if rx.search(masked):
+        index = _index()
+        scores = index.scores(query)
+        for label, rx, bonus in index.cues:
+            if label in scores and rx.search(masked):
                 scores[label] += bonus
         if (quotes and _SPEAK_CUE.search(masked)) or _IMPERATIVE_SPEAK.search(masked.strip()):
             scores["text_to_speech"] += 0.15
+        named = re.match(r"\s*([a-z_]+)\b", masked)
+        if named and named.group(1) in self._schemas:  # developer style: "trim_audio start_s=1"
+            scores[named.group(1)] += 1.0
         return max(scores, key=lambda k: scores[k]), scores
 
     def _closest(self, scores: dict[str, float]) -> list[str]:
@@ -178,27 +169,44 @@ class OfflineRouter(BaseChatModel):
             return ranked[:2]
         return ranked[:3]
 
-    def plan(self, request: str, files: list[ra.SessionFile]) -> list[Step]:
-        """Steps for a request; the plan ends at the first step that cannot run."""
-        steps: list[Step] = []
-        have_audio = any(f.kind == "audio" for f in files)
-        for text in ra.split_steps(request):
-            step = self._plan_step(text, files, have_audio, first=not steps)
-            if steps and _repeats(steps[-1], step):  # "remove the noise and make it clearer"
-                continue
-            steps.append(step)
-            if step.kind != "tool":
-                break
-            spec = CATALOG.get(step.tool or "")
-            have_audio = have_audio or (spec is not None and spec.output == "audio") or step.file_field is not None
-        return steps
+    def plan(
+        self, request: str, files: list[ra.SessionFile], results: Sequence[rr.ToolResult] = (), said: str | None = None
+    ) -> list[Step]:
+        """Steps for a request with their arguments; the plan ends at the first step that cannot run.
 
-    def _plan_step(self, text: str, files: list[ra.SessionFile], have_audio: bool, first: bool) -> Step:
-        label, scores = self.route(text)
+        ``files`` are the session's files before this turn; ``results`` the tool results of this
+        turn so far, which tell the steps after them which file to work on; ``said`` the text the
+        previous answer quoted (a transcript), for "read that out loud".
+        """
+        steps: list[Step] = []
+        for text in ra.split_steps(request):
+            step = self._plan_step(text, files)
+            prev = steps[-1] if steps else None
+            if prev and prev.kind == step.kind == "tool" and prev.tool == step.tool:
+                if step.tool in _MERGEABLE and step.explicit_file in (None, prev.explicit_file):
+                    steps[-1] = self._plan_step(f"{prev.text}, {step.text}", files, label=prev.tool)
+                    continue
+                if _repeats(prev, step):  # "remove the noise and make it clearer"
+                    continue
+            steps.append(step)
+            if step.kind not in ("tool", "no_text"):  # no_text may still take the text of an earlier step
+                break
+        if "extract_audio_from_video" in self._schemas and steps:
+            extract = rb.video_first(steps[0], files)
+            if extract is not None:
+                steps.insert(0, self._plan_step(extract, files, label="extract_audio_from_video"))
+        if "convert_audio" in self._schemas and rb.converts_after(steps):  # "rip the audio of clip.mp4 as mp3"
+            steps.insert(1, self._plan_step(steps[0].text, files, label="convert_audio"))
+        return rb.bind(steps, files, list(results), self._arguments, said)
+
+    def _plan_step(self, text: str, files: list[ra.SessionFile], label: str | None = None) -> Step:
+        scores: dict[str, float] = {}
+        if label is None:
+            label, scores = self.route(text)
         closest = self._closest(scores)
         if label in ("help", "thanks"):
             return Step(text, label, closest=closest)
-        if scores[label] < self.min_similarity:
+        if scores and scores[label] < self.min_similarity:
             return Step(text, "unclear", closest=closest)
         if label.startswith("unsupported:"):
             name = label.split(":", 1)[1]
@@ -207,23 +215,25 @@ class OfflineRouter(BaseChatModel):
         if schema is None:
             return Step(text, "not_bound", label, closest=closest)
         props: dict[str, Any] = schema.get("parameters", {}).get("properties", {})
-        # convert_to_openai_tool drops json_schema_extra, so the catalog says which field is a file.
-        fields = CATALOG[label].file_fields() if label in CATALOG else [k for k in props if k == "audio"]
-        file_field = fields[0] if fields else None
+        # convert_to_openai_tool may drop json_schema_extra, so the catalog says which field is a file.
+        kinds = CATALOG[label].file_kinds() if label in CATALOG else {k: "audio" for k in props if k == "audio"}
+        file_field = next(iter(kinds), None)
         step = Step(text, "tool", label, file_field=file_field, closest=closest)
-        step.args = self._arguments(label, text, props)
+        if file_field:
+            step.file_kind = kinds[file_field]
+            step.file_list = props.get(file_field, {}).get("type") == "array"
+        step.args = self._arguments(label, text, None)
         if label == "speech_translation":
             step.note = ra.translation_note(text)
         if "text" in props and "text" not in step.args:
             step.kind = "no_text"
-        if file_field:
-            step.explicit_file = ra.explicit_file(text, files) or (ra.upload_ref(text, files) if first else None)
-            if step.explicit_file is None and not have_audio:
-                step.kind = "no_file"
+        if file_field and not step.file_list:
+            step.explicit_file = ra.explicit_file(text, files, step.file_kind)
         return step
 
-    @staticmethod
-    def _arguments(tool: str, text: str, props: dict[str, Any]) -> dict[str, Any]:
+    def _arguments(self, tool: str, text: str, duration: float | None) -> dict[str, Any]:
+        """Arguments read from the step's text (no file arguments), clamped to the tool's schema."""
+        props = self._schemas.get(tool, {}).get("parameters", {}).get("properties", {})
         masked, _ = ra.mask_quotes(text)
         found: dict[str, Any] = {
             "text": ra.speech_text(text) if "text" in props else None,
@@ -232,15 +242,11 @@ class OfflineRouter(BaseChatModel):
             "threshold": ra.threshold(masked) if "threshold" in props else None,
             "top_k": ra.top_k(masked) if "top_k" in props else None,
         }
-        args: dict[str, Any] = {}
-        for key, value in found.items():
-            if value is None or key not in props:
-                continue
-            lo, hi = props[key].get("minimum"), props[key].get("maximum")
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                value = min(max(value, lo if lo is not None else value), hi if hi is not None else value)
-            args[key] = value
-        return args
+        found.update(rb.edit_arguments(tool, rb.neutral_names(masked), duration))
+        found.update(rb.given_values(rb.neutral_names(masked), props))
+        return {
+            k: rb.clamp(v, props.get(k, {})) for k, v in found.items() if v is not None and (k in props or k[0] == "_")
+        }
 
     # ---- the chat model ----------------------------------------------------------------------
     def _generate(
@@ -258,25 +264,21 @@ class OfflineRouter(BaseChatModel):
         system = "\n".join(m.text for m in messages if isinstance(m, SystemMessage))
         last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
         request = messages[last_human].text if last_human >= 0 else ""
+        earlier = [str(m.text) for m in messages[: max(last_human, 0)] if isinstance(m, HumanMessage)]
+        request = ra.same_again(request, earlier, lambda text: self.plan(text, [])[0].kind in ("tool", "no_file"))
         turn = list(messages[last_human + 1 :])
         calls: dict[str | None, Any] = {c["id"]: c for m in turn if isinstance(m, AIMessage) for c in m.tool_calls}
         results = [rr.ToolResult.from_message(m, calls.get(m.tool_call_id)) for m in turn if isinstance(m, ToolMessage)]
-        files = ra.parse_files(system)
-        for r in results:  # files made earlier in this turn count as the newest
-            files += [ra.SessionFile(n, None, r.tool) for n in r.files if n not in {f.name for f in files}]
-        steps = self.plan(request, files)
+        answers = [m.text for m in messages[: max(last_human, 0)] if isinstance(m, AIMessage) and m.text]
+        quoted = re.findall(r"“([^”]+)”", answers[-1]) if answers else []
+        steps = self.plan(request, ra.parse_files(system), results, quoted[-1] if quoted else None)
         done = len(results)
         runnable = next((i for i, s in enumerate(steps) if s.kind != "tool"), len(steps))
         if done < runnable and all(r.ok for r in results):
-            return self._call(steps[done], results, files)
+            step = steps[done]
+            call = {"name": step.tool, "args": step.args, "id": f"call_{uuid.uuid4().hex[:16]}", "type": "tool_call"}
+            return AIMessage(content="", tool_calls=[call])
         return AIMessage(content=rr.compose_reply(steps, results, self._schemas))
-
-    def _call(self, step: Step, results: list[rr.ToolResult], files: list[ra.SessionFile]) -> AIMessage:
-        args = dict(step.args)
-        if step.file_field:
-            args[step.file_field] = step.explicit_file or _implicit_file(results, files)
-        call = {"name": step.tool, "args": args, "id": f"call_{uuid.uuid4().hex[:16]}", "type": "tool_call"}
-        return AIMessage(content="", tool_calls=[call])
 
     def help_text(self) -> str:
         """The greeting: every available tool with its one-line description."""
@@ -285,20 +287,4 @@ class OfflineRouter(BaseChatModel):
 
 def _repeats(prev: Step, step: Step) -> bool:
     """A step that only repeats the previous one on the same file (split from a bare "and")."""
-    return (
-        step.kind == prev.kind == "tool"
-        and step.tool == prev.tool
-        and step.args == prev.args
-        and step.explicit_file in (None, prev.explicit_file)
-    )
-
-
-def _implicit_file(results: list[rr.ToolResult], files: list[ra.SessionFile]) -> str | None:
-    """The previous step's audio output, else its input, else the newest audio file."""
-    if results:
-        prev = results[-1]
-        made = [n for n in prev.files if n.startswith("audio/")]
-        if made or prev.inputs:
-            return (made or prev.inputs)[-1 if made else 0]
-    audio = [f.name for f in files if f.kind == "audio"]
-    return audio[-1] if audio else None
+    return not step.file_list and step.args == prev.args and step.explicit_file in (None, prev.explicit_file)

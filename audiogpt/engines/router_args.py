@@ -1,16 +1,18 @@
-"""Text rules of the offline router, in and out: split a request into steps, read the session's
-file list, pull tool arguments (quoted text, speed, language, threshold, top-k, file references)
-out of plain English, read tool results and compose the final reply from ``prompts/responses.yaml``.
-Pure functions over strings and messages; no models here.
+"""Text rules of the offline router: split a request into steps, and pull the model tools'
+arguments (quoted text, speaking rate, language, threshold, top-k) out of plain English. The
+editing tools' arguments are in ``router_edit_args`` / ``router_effects``, the session's files in
+``router_files`` (re-exported here). Pure functions over strings; no models here.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 
+from audiogpt.engines.router_files import SessionFile, explicit_file, parse_files, upload_ref
 from audiogpt.prompts import read_prompt_yaml
-from audiogpt.session import ARTIFACT_NAME_RE
+
+__all__ = ["SessionFile", "explicit_file", "parse_files", "upload_ref"]  # kept here for callers of router_args
 
 _RESPONSES = "responses.yaml"
 MAX_STEPS = 6  # a longer chain is almost always a misread request
@@ -22,15 +24,22 @@ _TOKEN_RE = re.compile(r"\x00(\d+)\x00")
 _ACTION_VERBS = (
     "transcribe|translate|detect|find|tag|identify|list|clean|denoise|enhance|remove|say|speak|read|"
     "tell|show|give|label|classify|check|make|convert|generate|compose|create|separate|run|write|"
-    "pronounce|reduce|locate|mark|turn|get"
+    "pronounce|reduce|locate|mark|turn|get|"
+    # editing
+    "cut|trim|chop|crop|shorten|join|concatenate|append|stitch|merge|combine|mix|overlay|layer|add|apply|"
+    "boost|increase|decrease|amplify|normali[sz]e|fade|reverse|compress|export|save|resample|transpose|"
+    "raise|lower|change|plot|draw|visuali[sz]e|display|pull|extract|rip|put|"
+    # words that are verbs only with an object ("speed it up", not ", speed 0.8")
+    r"(?:speed|slow|play|pitch|shift|limit)\s+(?:it|this|that|the|them|everything|up|down|to|by)\b"
 )
 _SPLIT_RE = re.compile(
-    r"\s*(?:;|\bfollowed by\b|,?\s*\b(?:and then|and after that|after that|afterwards|and also|"
+    r"\s*(?:;|\s(?:->|→|=>)\s|\bfollowed by\b|,?\s*\b(?:and then|and after that|after that|afterwards|and also|"
     r"and finally|then)\b|[,.]\s*(?:next|finally|also|lastly)\b|[.]\s+(?=[A-Z])"
     rf"|,?\s+and\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)|,\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b))"
     r"[,:]?\s*",
     re.IGNORECASE,
 )
+_NAMES_ONLY_RE = re.compile(r"(?:(?:the\s+)?[\w.-]+\.[a-z0-9]{2,4}[\s,]*(?:and\s+)?)+", re.IGNORECASE)
 _NUMBERED_RE = re.compile(r"(?:^|\s)(?:step\s*)?\d+\s*[.):]\s+", re.IGNORECASE)
 _LEAD_RE = re.compile(
     r"^(?:(?:first(?:ly)?|first of all|to start|start by|please|pls|and|also|so|now|ok(?:ay)?|"
@@ -62,91 +71,48 @@ def split_steps(text: str) -> list[str]:
     """
     masked, quotes = mask_quotes(text.strip())
     parts = _NUMBERED_RE.split(masked) if len(_NUMBERED_RE.findall(masked)) >= 2 else [masked]
-    steps: list[str] = []
+    pieces: list[str] = []
     for part in parts:
         for piece in _SPLIT_RE.split(part):
             piece = _LEAD_RE.sub("", piece.strip()).strip(" \t\n,.;:!?")
+            if pieces and _NAMES_ONLY_RE.fullmatch(pieces[-1]):  # "a.wav then b.wav as one file"
+                piece = f"{pieces.pop()} then {piece}"
             if piece:
-                steps.append(unmask(piece, quotes))
+                pieces.append(piece)
+    steps = [unmask(piece, quotes) for piece in pieces]
     return steps[:MAX_STEPS] or [text.strip()]
 
 
-# ---- the session's files ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class SessionFile:
-    """One line of the "Files in this session" section of the system prompt."""
-
-    name: str
-    label: str | None = None  # original file name of an upload
-    tool: str | None = None  # the tool that made it; None for uploads
-
-    @property
-    def kind(self) -> str:
-        return self.name.split("/", 1)[0]
-
-
-_LABEL_RE = re.compile(r'uploaded as "([^"]*)"')
-_MADE_BY_RE = re.compile(r"made by (\w+)")
-
-
-def parse_files(system_text: str) -> list[SessionFile]:
-    """The files listed in the system prompt (oldest first); [] when there is no such section."""
-    start = system_text.find("Files in this session")
-    if start < 0:
-        return []
-    files: list[SessionFile] = []
-    for line in system_text[start:].splitlines()[1:]:
-        line = line.strip()
-        if not line.startswith("- "):
-            if files or line:
-                break
-            continue
-        m = ARTIFACT_NAME_RE.search(line)
-        if m:
-            label, made = _LABEL_RE.search(line), _MADE_BY_RE.search(line)
-            files.append(SessionFile(m.group(0), label and label.group(1), made and made.group(1)))
-    return files
-
-
-_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "oldest": 0}
-_ORDINAL_RE = re.compile(
-    r"\b(first|second|third|fourth|fifth|last|latest|newest|oldest|original|previous)\s+"
-    r"(?:uploaded\s+)?(?:file|recording|clip|audio|one|upload|track|sample|sound)",
+# words that point at text an earlier step or turn produced: "read the transcript aloud", "say that"
+REFERS_BACK = re.compile(
+    r"(?:it|that|this|them|what (?:he|she|they|it|was) (?:said|says)|(?:the|that|this) (?:transcript|transcription|"
+    r"translation|text|result|words))(?:\s+back)?",
+    re.IGNORECASE,
+)
+_SAME_RE = re.compile(
+    r"^\W*(?:(?:now|ok(?:ay)?|and|please|then|so|great)\W+)*(?:do|apply|run|try|repeat)\s+(?:the\s+|that\s+|it\s+)?"
+    r"(?:same|again)(?:\s+thing)?(?:\s+again)?\s+(?:to|on|for|with)\s+(?P<target>.+?)\W*$",
+    re.IGNORECASE,
+)
+_FILE_NAME_RE = re.compile(
+    r"\b(?:audio|video|image)/[0-9a-f]{8}\.\w+\b|\b[\w-]+\.(?:wav|mp3|flac|ogg|m4a|opus|aac|mp4|mov|mkv|webm|avi)\b"
+    r"|\b(?:this|that|the|my)\s+(?:file|recording|clip|audio|track)\b",
     re.IGNORECASE,
 )
 
 
-def explicit_file(text: str, files: list[SessionFile]) -> str | None:
-    """A file the step names: an artifact name, an upload's original name, or "the second file"."""
-    m = ARTIFACT_NAME_RE.search(text)
-    if m:
-        return m.group(0)
-    lowered = text.lower()
-    for f in reversed(files):  # the newest upload under that name wins, as in Session.resolve
-        if f.label and f.label.lower() in lowered:
-            return f.name
-    audio = [f for f in files if f.kind == "audio"]
-    m = _ORDINAL_RE.search(text)
-    if m and audio:
-        word = m.group(1).lower()
-        if word == "original":
-            uploads = [f for f in audio if f.tool is None]
-            return (uploads or audio)[-1].name
-        index = _ORDINALS.get(word, -1)
-        return audio[index].name if index < len(audio) else None
-    return None
-
-
-_UPLOAD_REF_RE = re.compile(
-    r"\b(?:this|my|the uploaded|the attached)\s+(?:\w+\s+)?(?:file|recording|clip|audio|upload|track|memo|sample)\b",
-    re.IGNORECASE,
-)
-
-
-def upload_ref(text: str, files: list[SessionFile]) -> str | None:
-    """ "this recording" / "my file" → the newest upload (not a file a tool made)."""
-    uploads = [f for f in files if f.kind == "audio" and f.tool is None]
-    return uploads[-1].name if uploads and _UPLOAD_REF_RE.search(text) else None
+def same_again(request: str, earlier: list[str], plans: Callable[[str], bool]) -> str:
+    """ "now do the same to the first file" → the latest earlier request that ``plans`` a tool call,
+    with its file named as the new target ("remove the noise from the first file")."""
+    m = _SAME_RE.match(request)
+    if not m:
+        return request
+    target = m.group("target")
+    for previous in reversed(earlier):
+        if plans(previous):
+            replaced, count = _FILE_NAME_RE.subn(target, previous)
+            return replaced if count else f"{previous} ({target})"
+    return request
 
 
 # ---- arguments ----------------------------------------------------------------------------------
@@ -195,7 +161,8 @@ def threshold(text: str) -> float | None:
 
 
 _SPEED_NUM_RE = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(?:x|×|times)\b|\bspeed\s*(?:of|to|at|=|:)?\s*(\d+(?:\.\d+)?)|(\d+)\s*%\s*speed",
+    r"(\d+(?:\.\d+)?)\s*(?:x|×|times)?\s*(?:the\s+)?(?:speed|pace|rate)\b|(\d+(?:\.\d+)?)\s*(?:x|×|times)\b"
+    r"|\bspeed\s*(?:of|to|at|=|:)?\s*(\d+(?:\.\d+)?)|(\d+)\s*%\s*speed",
     re.IGNORECASE,
 )
 _SLOW_RE = re.compile(r"\b(?:slowly|slower|slow)\b", re.IGNORECASE)
@@ -206,9 +173,9 @@ def speed(masked_text: str) -> float | None:
     """Speaking rate from "slowly" (0.8), "fast" (1.3) or "at 1.5x speed" (quotes masked)."""
     m = _SPEED_NUM_RE.search(masked_text)
     if m:
-        if m.group(3):
-            return float(m.group(3)) / 100
-        return float(m.group(1) or m.group(2))
+        if m.group(4):
+            return float(m.group(4)) / 100
+        return float(m.group(1) or m.group(2) or m.group(3))
     if _SLOW_RE.search(masked_text):
         return 0.8
     if _FAST_RE.search(masked_text):
@@ -294,4 +261,4 @@ def speech_text(step: str) -> str | None:
     while previous != text:
         previous, text = text, _MANNER_RE.sub("", text)
     text = text.strip(" \t\n,;:")
-    return None if text.lower() in ("", "this", "that", "it", "something", "this text", "it out") else text
+    return None if text.lower() in ("", "something", "this text", "it out") or REFERS_BACK.fullmatch(text) else text

@@ -14,6 +14,7 @@ from audiogpt.handler import Observation
 from audiogpt.prompts import read_prompt_yaml
 from audiogpt.session import ARTIFACT_NAME_RE
 from audiogpt.tasks import PLANNED
+from audiogpt.tasks_editing import EFFECT_NAMES
 
 _RESPONSES = "responses.yaml"
 
@@ -65,6 +66,14 @@ class ToolResult(Observation):
         named = [v for v in self.args.values() if isinstance(v, str) and ARTIFACT_NAME_RE.fullmatch(v)]
         return (named or self.inputs or ["the audio"])[0]
 
+    def file_duration(self, name: str) -> float | None:
+        """Seconds of a file this result made, from "New file: NAME (2.00 s, …)" or ``duration_s``."""
+        m = re.search(re.escape(name) + r" \((\d+(?:\.\d+)?) s\b", self.content)
+        if m:
+            return float(m.group(1))
+        audio = [n for n in self.files if n.startswith("audio/")]
+        return self.duration_s if audio and audio[0] == name else None
+
 
 def _spans(events: list[dict[str, Any]], limit: int) -> str:
     parts = [f"{float(e['start_s']):.2f}–{float(e['end_s']):.2f}" for e in events[:limit]]
@@ -106,7 +115,88 @@ def describe_result(r: ToolResult) -> str:
                 when.append(f"{lb} at {_spans(hits, 3)}")
         timeline = (" " + "; ".join(when) + ".") if when else ""
         return t[r.tool].format(input=r.input, labels=shown, timeline=timeline)
+    if r.tool in _EDIT_DETAILS and r.tool in t:
+        return _describe_edit(r, t[r.tool], output)
     return t["generic"].format(tool=r.tool, content=r.content.strip())
+
+
+def _describe_edit(r: ToolResult, template: str, output: str) -> str:
+    """An editing result: what was done, the new file with its format facts, and the tool's notes."""
+    facts = re.search(re.escape(output) + r" \(([^)]*)\)", r.content)
+    shown = f" ({facts.group(1)})" if facts else f" ({r.duration_s:.1f} s)" if r.duration_s else ""
+    files = r.args.get("audio_files")
+    inputs = " + ".join(files if isinstance(files, list) else r.inputs) or r.input
+    line = template.format(
+        input=r.input, inputs=inputs, output=output, facts=shown, detail=_EDIT_DETAILS[r.tool](r.args)
+    )
+    notes = re.sub(r"^\s*\w+ succeeded\.\s*|New (?:file|image|video|text): \S+(?: \([^)]*\))?\.\s*", "", r.content)
+    return f"{line}. {notes.strip()}" if r.structured and notes.strip() else line
+
+
+def _num(key: str, value: Any) -> str:
+    units = {"_db": " dB", "_hz": " Hz", "_s": " s", "_lufs": " LUFS"}
+    unit = next((u for suffix, u in units.items() if key.endswith(suffix)), None)
+    if unit is None:
+        return f"{key.replace('_', ' ')} {value:g}"
+    return f"{value:+g}{unit}" if key.endswith("gain_db") else f"{value:g}{unit}"
+
+
+def _effect_text(fx: dict[str, Any]) -> str:
+    params = [_num(k, v) for k, v in fx.items() if k != "name" and isinstance(v, (int, float))]
+    return fx.get("name", "effect").replace("_", " ") + (f" ({', '.join(params)})" if params else "")
+
+
+def _trim_detail(a: dict[str, Any]) -> str:
+    parts = ["leading and trailing silence removed"] if a.get("remove_silence") else []
+    start, end = a.get("start_s"), a.get("end_s")
+    if start is not None or end is not None:
+        span = f"{start or 0:g}–{end:g} s" if end is not None else f"{start:g} s to the end"
+        parts.insert(0, f"cut out {span}" if a.get("mode") == "remove" else f"kept {span}")
+    return ", ".join(parts) or "trimmed"
+
+
+def _mix_detail(a: dict[str, Any]) -> str:
+    parts = []
+    if a.get("gains_db"):
+        parts.append("gains " + ", ".join(f"{g:+g} dB" if g else "0 dB" for g in a["gains_db"]))
+    if a.get("offsets_s"):
+        parts.append("starting at " + ", ".join(f"{o:g} s" for o in a["offsets_s"]))
+    if a.get("duck_db"):
+        parts.append(f"the others ducked {a['duck_db']:g} dB under the first")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _convert_detail(a: dict[str, Any]) -> str:
+    parts = [a["format"]] if a.get("format") else []
+    parts += [f"{a['sample_rate']} Hz"] if a.get("sample_rate") else []
+    parts += [{1: "mono", 2: "stereo"}[a["channels"]]] if a.get("channels") in (1, 2) else []
+    parts += [f"{a['bit_depth']}-bit"] if a.get("bit_depth") else []
+    return "to " + ", ".join(parts) if parts else "as asked"
+
+
+def _picture_detail(a: dict[str, Any]) -> str:
+    extra = ["log frequency axis"] if a.get("frequency_scale") == "log" else []
+    if a.get("start_s") is not None or a.get("end_s") is not None:
+        extra.append(f"{a.get('start_s') or 0:g}–{a['end_s']:g} s" if a.get("end_s") else f"from {a['start_s']:g} s")
+    extra += [f"up to {a['max_frequency_hz']:g} Hz"] if a.get("max_frequency_hz") else []
+    kind = str(a.get("kind") or "spectrogram").replace("_", " ")
+    return kind + (f" ({', '.join(extra)})" if extra else "")
+
+
+_EDIT_DETAILS: dict[str, Any] = {
+    "trim_audio": _trim_detail,
+    "concatenate_audio": lambda a: f" with a {a['crossfade_s']:g} s crossfade" if a.get("crossfade_s") else (
+        f" with {a['gap_s']:g} s of silence between" if a.get("gap_s") else ""),
+    "mix_audio": _mix_detail,
+    "apply_audio_effect": lambda a: ", ".join(_effect_text(fx) for fx in a.get("effects") or []) or "the effects",
+    "change_speed": lambda a: f"×{a.get('factor', 1):g}, "
+    + ("pitch kept" if a.get("preserve_pitch", True) else "pitch changed with it"),
+    "change_pitch": lambda a: f"{'up' if a.get('semitones', 0) > 0 else 'down'} by {abs(a.get('semitones', 0)):g} "
+    f"semitone{'' if abs(a.get('semitones', 0)) == 1 else 's'}",
+    "convert_audio": _convert_detail,
+    "extract_audio_from_video": lambda a: "",
+    "visualize_audio": _picture_detail,
+}  # fmt: skip
 
 
 def _labels_from_events(events: list[dict[str, Any]]) -> list[tuple[str, float]]:
@@ -140,7 +230,16 @@ def stop_message(step: Any, schemas: dict[str, dict[str, Any]]) -> str:
         return r["not_bound"].format(tool=step.tool)
     if step.kind == "no_text":
         return r["no_text"]
-    return r["no_file"].format(tool=step.tool)
+    if step.kind == "few_files":
+        return r["few_files"].format(tool=step.tool)
+    if step.kind == "no_args":
+        hint = r["hints"].get(step.tool, "").format(effects=", ".join(EFFECT_NAMES))
+        return r["no_args"].format(tool=step.tool, hint=hint)
+    if step.kind == "no_duration":
+        return r["no_duration"].format(tool=step.tool, file=step.args.get(step.file_field, "the file"))
+    if step.kind == "bad_args":
+        return r["bad_args"].format(tool=step.tool, problem=step.problem)
+    return r["no_video" if step.file_kind == "video" else "no_file"].format(tool=step.tool)
 
 
 def compose_reply(steps: list[Any], results: list[ToolResult], schemas: dict[str, dict[str, Any]]) -> str:

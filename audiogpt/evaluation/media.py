@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 
@@ -29,6 +29,7 @@ VIDEO_SIZE, VIDEO_FPS = 64, 10  # pixels a side, frames per second
 # Extensions soundfile writes that are not in audio.WRITE_FORMATS: extension → (format, subtype).
 _EXTRA_AUDIO = {"oga": ("OGG", "VORBIS"), "aiff": ("AIFF", "PCM_16"), "aif": ("AIFF", "PCM_16")}
 # Video container → (video codec, audio codec, audio rate in Hz).
+_FFMPEG_AUDIO = {"m4a": ("aac", 44100), "aac": ("aac", 44100), "wma": ("wmav2", 44100), "mka": ("flac", 44100)}
 _VIDEO_CODECS = {"webm": ("libvpx", "libopus", 48000), "avi": ("mpeg4", "mp2", 44100)}
 _DEFAULT_VIDEO_CODECS = ("mpeg4", "aac", 44100)
 
@@ -97,6 +98,13 @@ class MediaFactory:
                 audio = audio.resample(16000)
             save_audio(audio, target)
             return
+        if ext in _FFMPEG_AUDIO:  # m4a, aac, …: containers only FFmpeg writes
+            import av
+
+            codec, rate = _FFMPEG_AUDIO[ext]
+            with av.open(str(target), mode="w") as container:
+                _mux_sound(container, audio.mono().resample(rate), _sound_stream(container, codec, rate))
+            return
         import soundfile as sf
 
         fmt, subtype = _EXTRA_AUDIO[ext]
@@ -112,22 +120,35 @@ class MediaFactory:
             video = cast("av.VideoStream", container.add_stream(vcodec, rate=VIDEO_FPS))
             video.width = video.height = VIDEO_SIZE
             video.pix_fmt = "yuv420p"
-            audio = cast("av.AudioStream", container.add_stream(acodec, rate=rate))
-            audio.layout = "mono"
+            audio = _sound_stream(container, acodec, rate)
             ramp = np.linspace(0, 255, VIDEO_SIZE, dtype=np.float32)
             for i in range(int(np.ceil(sound.duration_s * VIDEO_FPS))):
                 row = ((ramp + 8 * i) % 256).astype(np.uint8)
                 pixels = np.repeat(np.repeat(row[None, :, None], VIDEO_SIZE, 0), 3, 2)
                 container.mux(video.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
-            # an encoder takes frames of its own size (1024 for AAC); the resampler refills them
-            fifo = av.AudioResampler(format=audio.format.name, layout="mono", rate=rate,
-                                     frame_size=audio.frame_size or None)  # fmt: skip
-            chunk = av.AudioFrame.from_ndarray(sound.samples[None, :].astype(np.float32), format="flt", layout="mono")
-            chunk.sample_rate, chunk.time_base = rate, Fraction(1, rate)
-            for piece in [*fifo.resample(chunk), *fifo.resample(None)]:
-                container.mux(audio.encode(piece))
             container.mux(video.encode(None))
-            container.mux(audio.encode(None))
+            _mux_sound(container, sound, audio)
+
+
+def _sound_stream(container: Any, codec: str, rate: int) -> Any:
+    """A mono ``codec`` stream; every stream must exist before the first packet is written."""
+    audio = container.add_stream(codec, rate=rate)
+    audio.layout = "mono"
+    return audio
+
+
+def _mux_sound(container: Any, sound: Audio, audio: Any) -> None:
+    """Encode mono ``sound`` (already at the stream's rate) into ``audio``, a stream of ``container``."""
+    import av
+
+    rate = audio.rate
+    # an encoder takes frames of its own size (1024 for AAC); the resampler refills them
+    fifo = av.AudioResampler(format=audio.format.name, layout="mono", rate=rate, frame_size=audio.frame_size or None)
+    chunk = av.AudioFrame.from_ndarray(sound.samples[None, :].astype(np.float32), format="flt", layout="mono")
+    chunk.sample_rate, chunk.time_base = rate, Fraction(1, rate)
+    for piece in [*fifo.resample(chunk), *fifo.resample(None)]:
+        container.mux(audio.encode(piece))
+    container.mux(audio.encode(None))
 
 
 def _write_image(target: Path) -> None:

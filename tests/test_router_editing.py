@@ -1,0 +1,647 @@
+"""The offline router and the editing tools: routing of unseen phrasings, argument extraction per tool,
+chains through ``OfflineRouter.plan`` and the chat loop, replies, and real runs through the Agent.
+
+Routing uses the bundled MiniLM embedder; the end-to-end tests run the real editing adapters on small
+generated recordings and measure the results (duration, loudness, pitch).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+from audiogpt.engines import router_args as ra
+from audiogpt.engines import router_edit_args as ea
+from audiogpt.engines import router_files as rf
+from audiogpt.engines.router import OfflineRouter
+from audiogpt.engines.router_binding import PENDING, clamp
+from audiogpt.engines.router_effects import effects, pitch_args, speed_args
+from audiogpt.prompts import read_prompt_yaml
+from audiogpt.tasks import CATALOG
+from tests.conftest import tone
+from tests.test_router import catalog_tools, result
+
+VOICE, MUSIC, INTRO = "audio/aaaa0001.wav", "audio/aaaa0002.mp3", "audio/aaaa0003.wav"
+VIDEO = "video/bbbb0001.mp4"
+LISTING = {
+    VOICE: f'- {VOICE} (audio; 12.3 s, 16000 Hz, 1 ch; uploaded as "voice.wav")',
+    MUSIC: f'- {MUSIC} (audio; 30.0 s, 44100 Hz, 2 ch; uploaded as "music.mp3")',
+    INTRO: f'- {INTRO} (audio; 3.0 s, 16000 Hz, 1 ch; uploaded as "intro.wav")',
+    VIDEO: f'- {VIDEO} (video; uploaded as "clip.mp4")',
+}
+
+
+def system(*names: str) -> SystemMessage:
+    lines = "\n".join(LISTING[n] for n in names)
+    return SystemMessage(f"You are AudioGPT.\n\nFiles in this session (use these exact names):\n{lines}\n\nBe brief.")
+
+
+def files(*names: str) -> list[ra.SessionFile]:
+    return ra.parse_files(system(*names).text)
+
+
+@pytest.fixture(scope="module")
+def router() -> OfflineRouter:
+    return OfflineRouter().bind_tools(catalog_tools())
+
+
+def plan(router: OfflineRouter, text: str, *names: str) -> list[tuple[str | None, dict[str, Any]]]:
+    steps = router.plan(text, files(*names))
+    assert all(s.kind == "tool" for s in steps), [(s.kind, s.tool, s.problem) for s in steps]
+    return [(s.tool, s.args) for s in steps]
+
+
+# ---- routing ------------------------------------------------------------------------------------
+# Written for this test; none of them is in prompts/router_examples.yaml.
+HELD_OUT = {
+    "trim_audio": [
+        "please cut off the first four seconds", "get rid of the last 2 s of this clip",
+        "I just want the bit from 0:07 to 0:15", "remove the section between 3 and 6 seconds",
+        "trim off the silence at both ends", "can you crop it so only the first 8 seconds remain",
+        "delete everything after 1:30", "there's dead air at the start, cut it out",
+        "shorten the recording to 12 seconds",
+    ],
+    "concatenate_audio": [
+        "join intro.wav and talk.wav into one file", "put these recordings back to back",
+        "concatenate them with a one second gap", "stick the two clips together, one after the other",
+        "append outro.wav to the end", "merge all three clips in order with a crossfade",
+        "could you glue the second file onto the first", "join both takes with a 0.5 s crossfade",
+    ],
+    "mix_audio": [
+        "overlay music.mp3 under my voice", "mix the speech with the background music, music 8 dB lower",
+        "play the rain sound and the voice together", "blend these two files so they play at once",
+        "put the beat behind the vocals and duck it", "layer the narration on top of the soundtrack",
+        "mix voice.wav and music.mp3 with the music quieter",
+        "combine both recordings simultaneously, starting the second at 4 s",
+    ],
+    "apply_audio_effect": [
+        "give the vocals some reverb", "I want more bass in this", "add a 2 second fade-in",
+        "make it sound like it's coming through a phone", "bring the loudness to -16 LUFS",
+        "apply a gentle compressor", "add an echo effect to the voice", "reduce the treble a bit",
+        "filter out everything below 150 Hz", "play the clip in reverse", "crank the volume up by 4 dB",
+    ],
+    "change_speed": [
+        "make it play 30% faster", "can you slow this down to 80 percent", "speed it up 2x",
+        "the podcast is too slow, make it quicker", "play it at half the speed",
+        "slow it down but don't change the pitch", "make it faster like an old tape machine",
+        "increase the tempo a bit",
+    ],
+    "change_pitch": [
+        "shift the pitch up by 4 semitones", "lower the voice by two semitones", "make this an octave higher",
+        "can you make my voice sound deeper", "transpose the melody down a whole step", "raise the key by 3",
+        "pitch it down a little", "make the singer sound higher without speeding up",
+    ],
+    "convert_audio": [
+        "save this as an mp3", "convert the recording to flac", "I need it at 16 kHz", "turn it into mono",
+        "resample it to 44100 Hz stereo", "export a 24 bit wav", "can I get an ogg of this",
+        "make it an opus file please",
+    ],
+    "extract_audio_from_video": [
+        "get the audio out of clip.mp4", "extract the soundtrack from my video",
+        "I only need the sound from this movie", "rip the audio off the video I uploaded",
+        "take the audio track from the video file", "save the sound of this video as audio",
+        "pull out the audio from the mp4",
+    ],
+    "visualize_audio": [
+        "show me a spectrogram of this", "plot the waveform of the recording", "can I see a mel spectrogram",
+        "draw the spectrogram with a logarithmic frequency axis", "display the waveform between 1 and 3 seconds",
+        "visualize the frequencies up to 4 kHz", "what does this sound look like", "give me a picture of the spectrum",
+    ],
+}  # fmt: skip
+
+
+def test_editing_routing_accuracy(router: OfflineRouter) -> None:
+    examples = read_prompt_yaml("router_examples.yaml")["tools"]
+    assert all(30 <= len(examples[tool]) <= 50 for tool in HELD_OUT)
+    seen = {t.lower() for texts in examples.values() for t in texts}
+    total, misses = 0, []
+    for tool, phrasings in HELD_OUT.items():
+        for text in phrasings:
+            assert text.lower() not in seen
+            total += 1
+            label, scores = router.route(text)
+            if label != tool:
+                misses.append(f"{text!r}: wanted {tool}, got {label} ({scores[label]:.2f} vs {scores[tool]:.2f})")
+    accuracy = 1 - len(misses) / total
+    print(f"editing routing accuracy {accuracy:.1%} over {total} requests; misses:", *misses, sep="\n  ")
+    assert total >= 60 and accuracy >= 0.9, misses
+
+
+def test_unseen_phrasings_give_valid_arguments(router: OfflineRouter) -> None:
+    """Every held-out request that routes right becomes arguments the tool's input model accepts."""
+    names = (VOICE, MUSIC, VIDEO)
+    invalid = []
+    for tool, phrasings in HELD_OUT.items():
+        for text in phrasings:
+            step = router.plan(text, files(*names))[-1]
+            if step.tool == tool and step.kind != "tool":
+                invalid.append(f"{text!r}: {step.kind} {step.problem}")
+            elif step.tool == tool:
+                CATALOG[tool].input_model.model_validate(step.args)
+    assert not invalid, invalid
+
+
+# ---- argument extraction ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "duration", "expected"),
+    [
+        ("cut the first 3 seconds", None, {"start_s": 3.0}),
+        ("keep only 1.0 to 2.5 s", None, {"start_s": 1.0, "end_s": 2.5}),
+        ("from 0:05 to 0:12", None, {"start_s": 5.0, "end_s": 12.0}),
+        ("remove 2–4 s", None, {"start_s": 2.0, "end_s": 4.0, "mode": "remove"}),
+        ("cut out the part between 10 and 15 seconds", None, {"start_s": 10.0, "end_s": 15.0, "mode": "remove"}),
+        ("keep the last 5 seconds", 12.3, {"start_s": 7.3}),
+        ("chop off the last ten seconds", 12.0, {"end_s": 2.0}),
+        ("cut the first 2 seconds and the last 3 seconds", 10.0, {"start_s": 2.0, "end_s": 7.0}),
+        ("keep just the first minute", None, {"end_s": 60.0}),
+        ("trim the silence", None, {"remove_silence": True}),
+        ("remove leading and trailing silence", None, {"remove_silence": True}),
+        ("cut everything after 1:30", None, {"end_s": 90.0}),
+        ("start at 12 seconds", None, {"start_s": 12.0}),
+        ("shave half a second off the start", None, {"start_s": 0.5}),
+        ("drop the last 5 seconds", None, {ea.NEEDS_DURATION: True}),
+    ],
+)
+def test_trim_arguments(text: str, duration: float | None, expected: dict[str, Any]) -> None:
+    got = ea.trim_args(text, duration)
+    assert {k: round(v, 3) if isinstance(v, float) else v for k, v in got.items()} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("add reverb", [{"name": "reverb"}]),
+        ("big hall reverb", [{"name": "reverb", "room_size": 0.9}]),
+        ("put an echo on it", [{"name": "delay"}]),
+        ("boost the bass by 6 dB", [{"name": "low_shelf", "gain_db": 6.0}]),
+        ("cut the bass", [{"name": "low_shelf", "gain_db": -6.0}]),
+        ("more treble", [{"name": "high_shelf", "gain_db": 6.0}]),
+        ("make it louder by 6 dB", [{"name": "gain", "gain_db": 6.0}]),
+        ("make it 3 dB quieter", [{"name": "gain", "gain_db": -3.0}]),
+        ("normalize to -14 LUFS", [{"name": "normalize_loudness", "target_lufs": -14.0}]),
+        ("normalize", [{"name": "normalize_loudness", "target_lufs": -16.0}]),
+        ("peak normalize to -1 dB", [{"name": "normalize_peak", "target_db": -1.0}]),
+        ("fade in over 2 seconds and fade out over 3", [{"name": "fade_in", "duration_s": 2.0},
+                                                        {"name": "fade_out", "duration_s": 3.0}]),
+        ("reverse it", [{"name": "reverse"}]),
+        ("compress it with a 4:1 ratio at -20 dB", [{"name": "compressor", "ratio": 4.0, "threshold_db": -20.0}]),
+        ("limit it", [{"name": "limiter"}]),
+        ("distort it", [{"name": "distortion"}]),
+        ("add chorus", [{"name": "chorus"}]),
+        ("high-pass at 200 Hz", [{"name": "highpass", "cutoff_hz": 200.0}]),
+        ("low-pass filter at 3 kHz", [{"name": "lowpass", "cutoff_hz": 3000.0}]),
+        ("telephone sound", [{"name": "highpass", "cutoff_hz": 300.0}, {"name": "lowpass", "cutoff_hz": 3400.0}]),
+        ("add reverb and boost the bass", [{"name": "reverb"}, {"name": "low_shelf", "gain_db": 6.0}]),
+        ("boost 1 kHz by 3 dB", [{"name": "peak_eq", "frequency_hz": 1000.0, "gain_db": 3.0}]),
+        ("remove the echo", []),  # removing echo is not an effect that can be added
+    ],
+)  # fmt: skip
+def test_effect_arguments(text: str, expected: list[dict[str, Any]]) -> None:
+    got = effects(text)
+    assert [fx["name"] for fx in got] == [fx["name"] for fx in expected]
+    for fx, want in zip(got, expected, strict=True):
+        assert fx.items() >= want.items(), fx
+    CATALOG["apply_audio_effect"].input_model.model_validate({"audio": VOICE, "effects": got or [{"name": "gain"}]})
+
+
+@pytest.mark.parametrize(
+    ("text", "factor", "preserve_pitch"),
+    [
+        ("20 % faster", 1.2, None), ("half speed", 0.5, None), ("1.5x", 1.5, None), ("slow it down", 0.8, None),
+        ("make it 10% slower", 0.9, None), ("twice as fast", 2.0, None), ("speed it up like a tape", 1.25, False),
+        ("speed it up like a chipmunk", 1.25, False), ("slow down with the pitch", 0.8, False),
+        ("speed up without changing the pitch", 1.25, None), ("go from 100 bpm to 120 bpm", 1.2, None),
+    ],
+)  # fmt: skip
+def test_speed_arguments(text: str, factor: float, preserve_pitch: bool | None) -> None:
+    assert speed_args(text) == {"factor": factor, **({} if preserve_pitch is None else {"preserve_pitch": False})}
+
+
+def test_speed_to_a_target_length_needs_the_duration() -> None:
+    assert speed_args("make it faster so it fits into 45 seconds", 60.0) == {"factor": pytest.approx(60 / 45, 1e-3)}
+    assert ea.NEEDS_DURATION in speed_args("make it faster so it fits into 45 seconds", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "semitones"),
+    [
+        ("up 3 semitones", 3), ("an octave lower", -12), ("two steps down", -2), ("higher", 2),
+        ("deeper voice", -3), ("transpose it up a fifth", 7), ("pitch shift -3", -3), ("tune it down a half step", -1),
+        ("two octaves up", 24), ("lower it a whole tone", -2),
+    ],
+)  # fmt: skip
+def test_pitch_arguments(text: str, semitones: float) -> None:
+    assert pitch_args(text) == {"semitones": semitones}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("give me an mp3", {"format": "mp3"}),
+        ("to 16 kHz mono", {"sample_rate": 16000, "channels": 1}),
+        ("24-bit flac", {"format": "flac", "bit_depth": 24}),
+        ("stereo", {"channels": 2}),
+        ("resample to 44.1 kHz", {"sample_rate": 44100}),
+        ("convert this wav to ogg", {"format": "ogg"}),
+        ("save as mp3, 24 bit", {"format": "mp3"}),  # mp3 has no bit depth: dropped rather than refused
+    ],
+)
+def test_convert_arguments(text: str, expected: dict[str, Any]) -> None:
+    assert ea.convert_args(text) == expected
+    CATALOG["convert_audio"].input_model.model_validate({"audio": VOICE, **expected})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("show me the spectrogram", {"kind": "spectrogram"}),
+        ("draw the waveform", {"kind": "waveform"}),
+        ("mel spectrogram please", {"kind": "mel_spectrogram"}),
+        ("spectrogram on a log frequency axis", {"kind": "spectrogram", "frequency_scale": "log"}),
+        ("spectrogram between 2 and 4 seconds", {"kind": "spectrogram", "start_s": 2.0, "end_s": 4.0}),
+        ("spectrogram up to 8 kHz", {"kind": "spectrogram", "max_frequency_hz": 8000.0}),
+        ("waveform of the last 5 seconds", {"kind": "waveform", "start_s": 7.3}),
+    ],
+)
+def test_visualize_arguments(text: str, expected: dict[str, Any]) -> None:
+    got = ea.visualize_args(text, 12.3)
+    assert {k: round(v, 3) if isinstance(v, float) else v for k, v in got.items()} == expected
+
+
+def test_join_and_video_arguments() -> None:
+    assert ea.join_args("join them with a 2 second crossfade") == {"crossfade_s": 2.0}
+    assert ea.join_args("with half a second of silence between") == {"gap_s": 0.5}
+    assert ea.join_args("crossfade of 500 ms") == {"crossfade_s": 0.5}
+    assert ea.join_args("join these two clips") == {}
+    assert ea.video_args("use the second audio track") == {"audio_stream": 1}
+    assert ea.video_args("pull the audio out of this video") == {}
+
+
+def test_times_and_clamping() -> None:
+    assert ea.seconds("1 min 30 s") == 90 and ea.seconds("500 ms") == 0.5 and ea.seconds("1:02:03") == 3723
+    assert ea.time_range("between 10 and 15 seconds") == (10.0, 15.0)
+    assert ea.time_range("from 12 to 5 s") == (5.0, 12.0)
+    assert ea.time_range("boost it 3 to 6 dB") is None
+    schema = CATALOG["apply_audio_effect"].input_model.model_json_schema()
+    props = schema["properties"]
+    props["effects"]["items"] = {"oneOf": [schema["$defs"][k] for k in ("LowShelf", "Reverb")]}
+    clamped = clamp([{"name": "low_shelf", "gain_db": 80.0}, {"name": "reverb", "room_size": 3.0}], props["effects"])
+    assert clamped == [{"name": "low_shelf", "gain_db": 40.0}, {"name": "reverb", "room_size": 1.0}]
+
+
+# ---- files --------------------------------------------------------------------------------------
+def test_session_files_carry_durations() -> None:
+    parsed = files(VOICE, MUSIC, VIDEO)
+    assert [(f.name, f.duration_s, f.kind) for f in parsed] == [
+        (VOICE, 12.3, "audio"), (MUSIC, 30.0, "audio"), (VIDEO, None, "video")
+    ]  # fmt: skip
+    assert [f.role for f in parsed[:2]] == ["voice", "music"]
+
+
+def test_choose_files_for_lists() -> None:
+    three = files(VOICE, MUSIC, INTRO)
+    assert rf.choose_files("join all the clips", three, None, []) == [VOICE, MUSIC, INTRO]
+    assert rf.choose_files("join the first and the third file", three, None, []) == [VOICE, INTRO]
+    assert rf.choose_files("join intro.wav and voice.wav", three, None, []) == [INTRO, VOICE]
+    assert rf.choose_files("then join it with intro.wav", three, "audio/cccc0001.wav", [VOICE]) == [
+        "audio/cccc0001.wav", INTRO
+    ]  # fmt: skip
+    assert rf.choose_files("put intro.wav before it", three, "audio/cccc0001.wav", [VOICE])[0] == INTRO
+    # no file named: the previous output takes the place of the file it was made from
+    assert rf.choose_files("now join the files", three, "audio/cccc0001.wav", [MUSIC]) == [
+        VOICE, "audio/cccc0001.wav", INTRO
+    ]  # fmt: skip
+    assert rf.choose_files("join these two clips", three, None, []) == [MUSIC, INTRO]  # the two newest
+
+
+def test_mix_roles_gains_offsets_and_ducking() -> None:
+    two = files(MUSIC, VOICE)  # the music was uploaded first; the voice still leads the mix
+    order, args = rf.mix_args("put my voice over the music, music 10 dB quieter", [MUSIC, VOICE], two)
+    assert (order, args) == ([VOICE, MUSIC], {"gains_db": [0.0, -10.0]})
+    assert rf.mix_args("mix in the music quietly in the background", [MUSIC, VOICE], two)[1] == {
+        "gains_db": [0.0, -12.0]
+    }  # fmt: skip
+    assert rf.mix_args("start the voice at 2 seconds", [MUSIC, VOICE], two)[1] == {"offsets_s": [2.0, 0.0]}
+    assert rf.mix_args("duck the music under the voice", [MUSIC, VOICE], two) == ([VOICE, MUSIC], {"duck_db": 12.0})
+    assert rf.mix_args("mix them", [MUSIC, VOICE], two)[1] == {}
+
+
+# ---- chains through plan() ----------------------------------------------------------------------
+def test_trim_reverb_mp3_chain(router: OfflineRouter) -> None:
+    steps = plan(router, "trim the first second of this, then add reverb and convert it to mp3", VOICE)
+    assert steps == [
+        ("trim_audio", {"start_s": 1.0, "audio": VOICE}),
+        (
+            "apply_audio_effect",
+            {"effects": [{"name": "reverb", "room_size": 0.5, "wet_level": 0.33}], "audio": PENDING},
+        ),
+        ("convert_audio", {"format": "mp3", "audio": PENDING}),
+    ]
+
+
+def test_denoise_trim_normalize_chain(router: OfflineRouter) -> None:
+    steps = plan(router, "denoise it, then trim the silence, then normalize", VOICE)
+    assert [tool for tool, _ in steps] == ["speech_enhancement", "trim_audio", "apply_audio_effect"]
+    assert steps[1][1] == {"remove_silence": True, "audio": PENDING}
+    assert steps[2][1]["effects"] == [{"name": "normalize_loudness", "target_lufs": -16.0}]
+
+
+def test_effects_said_together_are_one_call(router: OfflineRouter) -> None:
+    steps = plan(router, "add reverb and boost the bass, then speed it up 20% and raise the pitch 3 semitones", VOICE)
+    assert [tool for tool, _ in steps] == ["apply_audio_effect", "change_speed", "change_pitch"]
+    assert [fx["name"] for fx in steps[0][1]["effects"]] == ["reverb", "low_shelf"]
+    assert steps[1][1]["factor"] == 1.2 and steps[2][1]["semitones"] == 3
+    assert plan(router, "convert it to mp3 and make it mono", VOICE) == [
+        ("convert_audio", {"format": "mp3", "channels": 1, "audio": VOICE})
+    ]
+
+
+def test_last_seconds_use_the_listed_duration(router: OfflineRouter) -> None:
+    assert plan(router, "keep only the last 5 seconds", VOICE) == [("trim_audio", {"start_s": 7.3, "audio": VOICE})]
+    assert plan(router, "cut the last 10 seconds off music.mp3", VOICE, MUSIC) == [
+        ("trim_audio", {"end_s": 20.0, "audio": MUSIC})
+    ]  # fmt: skip
+
+
+def test_join_and_mix_plans(router: OfflineRouter) -> None:
+    assert plan(router, "join the first and the third file with a 2 second crossfade", VOICE, MUSIC, INTRO) == [
+        ("concatenate_audio", {"crossfade_s": 2.0, "audio_files": [VOICE, INTRO]})
+    ]
+    tools = plan(router, "clean up voice.wav, then mix it with music.mp3 in the background", VOICE, MUSIC)
+    assert tools[1] == ("mix_audio", {"gains_db": [0.0, -12.0], "audio_files": [PENDING, MUSIC]})
+
+
+def test_chained_lists_use_the_previous_output(router: OfflineRouter) -> None:
+    steps = plan(router, "say 'welcome to the show', then put music.mp3 under it quietly", VOICE, MUSIC)
+    assert steps[1] == ("mix_audio", {"gains_db": [0.0, -12.0], "audio_files": [PENDING, MUSIC]})
+    # the cleaned voice takes the place of the file it was made from, rather than joining it
+    steps = plan(router, "denoise voice.wav, then join voice.wav and intro.wav", VOICE, MUSIC, INTRO)
+    assert steps[1] == ("concatenate_audio", {"audio_files": [PENDING, INTRO]})
+
+
+def test_developer_style_arguments(router: OfflineRouter) -> None:
+    assert plan(router, "trim_audio start_s=1 end_s=3", VOICE) == [
+        ("trim_audio", {"start_s": 1.0, "end_s": 3.0, "audio": VOICE})
+    ]
+    assert plan(router, "visualize_audio kind=mel_spectrogram frequency_scale=log", VOICE) == [
+        ("visualize_audio", {"kind": "mel_spectrogram", "frequency_scale": "log", "audio": VOICE})
+    ]
+    assert plan(router, "change_pitch semitones=-30", VOICE) == [("change_pitch", {"semitones": -24.0, "audio": VOICE})]
+
+
+def test_step_splitting_for_edits() -> None:
+    assert ra.split_steps("trim 5-15 s -> pitch +4 -> wav at 22050 Hz") == [
+        "trim 5-15 s",
+        "pitch +4",
+        "wav at 22050 Hz",
+    ]
+    assert ra.split_steps("verse.wav then chorus.wav as one file, crossfade 3 s") == [
+        "verse.wav then chorus.wav as one file, crossfade 3 s"
+    ]  # a bare file name is not a step
+    assert ra.split_steps("tts: 'Your order is ready', speed 0.8") == ['tts: "Your order is ready", speed 0.8']
+    assert ra.split_steps("pitch it down and slow it down") == ["pitch it down", "slow it down"]
+
+
+def test_more_phrasings(router: OfflineRouter) -> None:
+    assert plan(router, "tirm off everything after 4 seconds", VOICE) == [
+        ("trim_audio", {"end_s": 4.0, "audio": VOICE})
+    ]
+    assert plan(router, "add some revreb to it", VOICE)[0][1]["effects"][0]["name"] == "reverb"
+    assert plan(router, "the recording is much too quiet", VOICE)[0][1]["effects"] == [
+        {"name": "normalize_loudness", "target_lufs": -16.0}
+    ]
+    order, args = rf.mix_args(
+        "the music should dip whenever I talk, by about 8 dB", [MUSIC, VOICE], files(MUSIC, VOICE)
+    )
+    assert order == [VOICE, MUSIC] and args == {"duck_db": 8.0}
+    steps = plan(router, "mix_audio gains_db=[0,-18] duck_db=10", VOICE, MUSIC)
+    assert steps == [("mix_audio", {"gains_db": [0.0, -18.0], "duck_db": 10.0, "audio_files": [VOICE, MUSIC]})]
+
+
+def test_video_steps(router: OfflineRouter) -> None:
+    assert plan(router, "pull the audio out of this video, then transcribe it", VIDEO) == [
+        ("extract_audio_from_video", {"video": VIDEO}),
+        ("speech_recognition", {"audio": PENDING}),
+    ]
+    # a request about a video for a tool that takes audio extracts the sound first
+    assert [t for t, _ in plan(router, "transcribe clip.mp4", VOICE, VIDEO)] == [
+        "extract_audio_from_video", "speech_recognition"
+    ]  # fmt: skip
+    assert plan(router, "show me the waveform", VOICE, VIDEO) == [
+        ("visualize_audio", {"kind": "waveform", "audio": VOICE})
+    ]
+    assert plan(router, "rip the audio from clip.mp4 as mp3", VIDEO) == [
+        ("extract_audio_from_video", {"video": VIDEO}),
+        ("convert_audio", {"format": "mp3", "audio": PENDING}),
+    ]
+    steps = plan(router, "put the audio of clip.mp4 under voice.wav, 10 dB quieter", VOICE, VIDEO)
+    assert steps[1] == ("mix_audio", {"gains_db": [0.0, -10.0], "audio_files": [VOICE, PENDING]})
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "words"),
+    [
+        ("join these two clips", (VOICE,), "at least two audio files"),
+        ("pull the audio out of the video", (VOICE,), "need a video file"),
+        ("remove the echo", (VOICE,), "reverb"),  # names the effects it can apply instead
+        ("trim it", (VOICE,), "cut the first 3 seconds"),
+        ("slow it down to 0.1x", (VOICE,), None),  # clamped to the slowest allowed, then run
+    ],
+)
+def test_honest_stops(router: OfflineRouter, text: str, names: tuple[str, ...], words: str | None) -> None:
+    msg = router.invoke([system(*names), HumanMessage(text)])
+    if words is None:
+        assert msg.tool_calls and msg.tool_calls[0]["args"]["factor"] == 0.25
+    else:
+        assert not msg.tool_calls and words in msg.text, msg.text
+
+
+def test_unknown_duration_is_said(router: OfflineRouter) -> None:
+    listing = SystemMessage(f'Files in this session:\n- {VOICE} (audio; uploaded as "voice.wav")\n')
+    msg = router.invoke([listing, HumanMessage("cut the last 5 seconds")])
+    assert not msg.tool_calls and "how long" in msg.text and VOICE in msg.text
+
+
+# ---- the chat loop: outputs thread through, replies describe results ----------------------------
+def run_chain(router: OfflineRouter, text: str, names: tuple[str, ...], outputs: list[dict[str, Any]]) -> Any:
+    messages: list[BaseMessage] = [system(*names), HumanMessage(text)]
+    calls = []
+    for out in outputs:
+        msg = router.invoke(messages)
+        assert len(msg.tool_calls) == 1, msg.text
+        calls.append(msg.tool_calls[0])
+        messages += [msg, result(msg.tool_calls[0], **out)]
+    final = router.invoke(messages)
+    assert not final.tool_calls
+    return calls, final.text
+
+
+def made(name: str, seconds: float, tool: str, note: str = "") -> dict[str, Any]:
+    content = f"{tool} succeeded. New file: {name} ({seconds:.2f} s, 44100 Hz, mono). {note}".strip()
+    return {"content": content, "files": [name], "duration_s": seconds}
+
+
+def test_chain_threads_files_and_reply_describes_each_edit(router: OfflineRouter) -> None:
+    calls, reply = run_chain(
+        router,
+        "trim the first second of this, then add reverb and convert it to mp3",
+        (VOICE,),
+        [
+            {**made("audio/11110000.wav", 11.3, "trim_audio"), "inputs": [VOICE]},
+            {**made("audio/22220000.wav", 12.5, "apply_audio_effect", "The reverb tail adds 1.20 s.")},
+            made("audio/33330000.mp3", 12.5, "convert_audio"),
+        ],
+    )
+    assert [c["args"]["audio"] for c in calls] == [VOICE, "audio/11110000.wav", "audio/22220000.wav"]
+    assert reply.startswith("I ran 3 steps:")
+    assert "audio/33330000.mp3 (12.50 s, 44100 Hz, mono)" in reply and "to mp3" in reply
+    assert "kept 1 s to the end" in reply and "reverb" in reply and "The reverb tail adds 1.20 s." in reply
+
+
+def test_relative_times_use_the_previous_output(router: OfflineRouter) -> None:
+    calls, _ = run_chain(
+        router,
+        "speed it up 2x, then cut the last 2 seconds",
+        (VOICE,),
+        [
+            {**made("audio/44440000.wav", 6.15, "change_speed"), "inputs": [VOICE]},
+            made("audio/55550000.wav", 4.15, "t"),
+        ],
+    )
+    assert calls[1]["args"] == {"end_s": pytest.approx(4.15), "audio": "audio/44440000.wav"}
+
+
+def test_picture_reply_names_the_image(router: OfflineRouter) -> None:
+    art = {"content": "visualize_audio succeeded. New image: image/77770000.png.", "files": ["image/77770000.png"]}
+    calls, reply = run_chain(router, "show me the mel spectrogram of voice.wav up to 8 kHz", (VOICE,), [art])
+    assert calls[0]["args"] == {"kind": "mel_spectrogram", "max_frequency_hz": 8000.0, "audio": VOICE}
+    assert reply == f"Here is the mel spectrogram (up to 8000 Hz) of {VOICE}: image/77770000.png"
+
+
+def test_read_the_transcript_aloud_speaks_the_earlier_result(router: OfflineRouter) -> None:
+    calls, _ = run_chain(
+        router,
+        "transcribe voice.wav, then read the transcript aloud",
+        (VOICE,),
+        [{"text": "hello there", "inputs": [VOICE]}, made("audio/66660000.wav", 1.0, "text_to_speech")],
+    )
+    assert [c["name"] for c in calls] == ["speech_recognition", "text_to_speech"]
+    assert calls[1]["args"]["text"] == "hello there"
+    # across turns: the words the previous answer quoted
+    history = [HumanMessage("transcribe voice.wav"), AIMessage(f"Transcript of {VOICE}: “good night”")]
+    msg = router.invoke([system(VOICE), *history, HumanMessage("read that out loud")])
+    assert msg.tool_calls[0]["name"] == "text_to_speech" and msg.tool_calls[0]["args"]["text"] == "good night"
+
+
+def test_do_the_same_to_another_file(router: OfflineRouter) -> None:
+    history = [
+        HumanMessage("remove the background noise from music.mp3"),
+        AIMessage("Cleaned up …"),
+        HumanMessage("by the way, what is the capital of France?"),
+        AIMessage("I can't help with that."),
+    ]
+    msg = router.invoke([system(VOICE, MUSIC), *history, HumanMessage("now do the same to the first file")])
+    assert msg.tool_calls[0]["name"] == "speech_enhancement" and msg.tool_calls[0]["args"]["audio"] == VOICE
+
+
+def test_a_file_that_is_not_in_the_session_is_passed_on(router: OfflineRouter) -> None:
+    """The handler then answers that it does not exist, listing the session's files."""
+    assert plan(router, "transcribe missing.wav", VOICE) == [("speech_recognition", {"audio": "missing.wav"})]
+
+
+# ---- end to end through the Agent, the real editing adapters and generated audio ------------------
+@pytest.fixture
+def agent() -> Any:
+    from audiogpt.agent import Agent
+    from audiogpt.config import load_settings
+
+    return Agent(load_settings(engine="offline"))
+
+
+def wav(path: Path, signal: np.ndarray, sr: int = 16000) -> Path:
+    sf.write(path, signal, sr)
+    return path
+
+
+def dominant_hz(path: str) -> float:
+    x, sr = sf.read(path, dtype="float32", always_2d=True)
+    spectrum = np.abs(np.fft.rfft(x.mean(axis=1)))
+    return float(np.argmax(spectrum) * sr / (2 * (len(spectrum) - 1)))
+
+
+@pytest.mark.slow
+def test_agent_trims_adds_reverb_and_converts(agent: Any, tmp_path: Path) -> None:
+    clip = wav(tmp_path / "clip.wav", tone(440, 3.0))
+    resp = agent.run("trim the first second of this, then add reverb and convert it to mp3", files=[clip])
+    assert [c.tool for c in resp.tool_calls] == ["trim_audio", "apply_audio_effect", "convert_audio"], resp.text
+    assert all(c.ok for c in resp.tool_calls), resp.text
+    final = resp.artifacts[-1]
+    assert final.name.endswith(".mp3") and final.name in resp.text
+    seconds = sf.info(final.path).duration
+    assert 1.95 <= seconds <= 2.0 + 3.0  # 3 s − 1 s, plus at most a few seconds of reverb tail
+
+
+@pytest.mark.slow
+def test_agent_mixes_voice_over_music_and_joins(agent: Any, tmp_path: Path) -> None:
+    voice = wav(tmp_path / "voice.wav", tone(440, 2.0))
+    music = wav(tmp_path / "music.wav", tone(220, 3.0))
+    resp = agent.run("put my voice over the music, music 10 dB quieter", files=[voice, music])
+    assert resp.ok and resp.tool_calls[0].tool == "mix_audio", resp.text
+    assert resp.tool_calls[0].args["gains_db"] == [0.0, -10.0]
+    x, sr = sf.read(resp.artifacts[-1].path, dtype="float32")
+    spectrum = np.abs(np.fft.rfft(x[: 2 * sr]))
+    ratio_db = 20 * np.log10(spectrum[220 * 2] / spectrum[440 * 2])  # bins are 0.5 Hz apart over 2 s
+    assert -11.5 < ratio_db < -8.5  # the music sits 10 dB under the voice
+    resp = agent.run("join these two clips with half a second of silence between", session=resp.session_id)
+    assert resp.ok and resp.tool_calls[0].tool == "concatenate_audio", resp.text
+    assert sf.info(resp.artifacts[-1].path).duration == pytest.approx(2.0 + 0.5 + 3.0, abs=0.02)
+
+
+@pytest.mark.slow
+def test_agent_speed_pitch_and_picture(agent: Any, tmp_path: Path) -> None:
+    clip = wav(tmp_path / "clip.wav", tone(440, 3.0))
+    resp = agent.run("make it 25% faster, then shift it up an octave, then show me the spectrogram", files=[clip])
+    assert [c.tool for c in resp.tool_calls] == ["change_speed", "change_pitch", "visualize_audio"], resp.text
+    assert all(c.ok for c in resp.tool_calls), resp.text
+    faster, higher = resp.tool_calls[0].files[0], resp.tool_calls[1].files[0]
+    paths = {a.name: a.path for a in resp.artifacts}
+    assert sf.info(paths[faster]).duration == pytest.approx(3.0 / 1.25, abs=0.05)
+    assert dominant_hz(paths[higher]) == pytest.approx(880, rel=0.02)
+    picture = resp.tool_calls[2].files[0]
+    assert picture.startswith("image/") and picture.endswith(".png") and picture in resp.text
+
+
+@pytest.mark.slow
+def test_agent_trims_silence_then_normalizes(agent: Any, tmp_path: Path) -> None:
+    import pyloudnorm
+
+    padded = np.concatenate([np.zeros(16000, np.float32), tone(440, 2.0, amp=0.05), np.zeros(16000, np.float32)])
+    resp = agent.run("trim the silence, then normalize to -20 LUFS", files=[wav(tmp_path / "padded.wav", padded)])
+    assert [c.tool for c in resp.tool_calls] == ["trim_audio", "apply_audio_effect"], resp.text
+    assert all(c.ok for c in resp.tool_calls), resp.text
+    x, sr = sf.read(resp.artifacts[-1].path, dtype="float32")
+    assert len(x) / sr == pytest.approx(2.0, abs=0.2)
+    assert pyloudnorm.Meter(sr).integrated_loudness(x) == pytest.approx(-20.0, abs=1.0)
+
+
+@pytest.mark.slow
+def test_agent_pulls_audio_from_a_video(agent: Any, tmp_path: Path) -> None:
+    import av
+
+    video = tmp_path / "clip.mp4"
+    with av.open(str(video), "w") as out:
+        stream = out.add_stream("aac", rate=16000)
+        stream.layout = "mono"
+        frame = av.AudioFrame.from_ndarray(tone(440, 2.0)[None, :], format="fltp", layout="mono")
+        frame.sample_rate = 16000
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    resp = agent.run("pull the audio out of this video, then make it twice as fast", files=[video])
+    assert [c.tool for c in resp.tool_calls] == ["extract_audio_from_video", "change_speed"], resp.text
+    assert all(c.ok for c in resp.tool_calls), resp.text
+    assert sf.info(resp.artifacts[-1].path).duration == pytest.approx(1.0, abs=0.1)
