@@ -161,6 +161,8 @@ class OfflineRouter(BaseChatModel):
         named = re.match(r"\s*([a-z_]+)\b", masked)
         if named and named.group(1) in self._schemas:  # developer style: "trim_audio start_s=1"
             scores[named.group(1)] += 1.0
+        elif named and f"unsupported:{named.group(1)}" in scores:  # "text_to_music prompt=…": a planned tool
+            scores[f"unsupported:{named.group(1)}"] += 1.0
         return max(scores, key=lambda k: scores[k]), scores
 
     def _closest(self, scores: dict[str, float]) -> list[str]:
@@ -180,7 +182,7 @@ class OfflineRouter(BaseChatModel):
         """
         steps: list[Step] = []
         for text in ra.split_steps(request):
-            step = self._plan_step(text, files)
+            step = self._plan_step(text, files, first=not steps)
             prev = steps[-1] if steps else None
             if prev and prev.kind == step.kind == "tool" and prev.tool == step.tool:
                 if step.tool in _MERGEABLE and step.explicit_file in (None, prev.explicit_file):
@@ -199,18 +201,20 @@ class OfflineRouter(BaseChatModel):
             steps.insert(1, self._plan_step(steps[0].text, files, label="convert_audio"))
         return rb.bind(steps, files, list(results), self._arguments, said)
 
-    def _plan_step(self, text: str, files: list[ra.SessionFile], label: str | None = None) -> Step:
+    def _plan_step(self, text: str, files: list[ra.SessionFile], label: str | None = None, first: bool = True) -> Step:
         scores: dict[str, float] = {}
         if label is None:
             label, scores = self.route(text)
         closest = self._closest(scores)
         if label in ("help", "thanks"):
-            return Step(text, label, closest=closest)
+            # a greeting or "what can you do" is a whole request; as a later step it is a task we missed
+            return Step(text, label if first else "unclear", closest=closest)
         if scores and scores[label] < self.min_similarity:
             return Step(text, "unclear", closest=closest)
         if label.startswith("unsupported:"):
             name = label.split(":", 1)[1]
-            return Step(text, "off_topic" if name not in PLANNED else "unsupported", name, closest=closest)
+            kind = "unsupported" if name in PLANNED else "other_task" if name in rr.other_tasks() else "off_topic"
+            return Step(text, kind, name, closest=closest)
         schema = self._schemas.get(label)
         if schema is None:
             return Step(text, "not_bound", label, closest=closest)

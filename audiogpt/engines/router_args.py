@@ -29,6 +29,8 @@ _ACTION_VERBS = (
     "cut|trim|chop|crop|shorten|join|concatenate|append|stitch|merge|combine|mix|overlay|layer|add|apply|"
     "boost|increase|decrease|amplify|normali[sz]e|fade|reverse|compress|export|save|resample|transpose|"
     "raise|lower|change|plot|draw|visuali[sz]e|display|pull|extract|rip|put|"
+    # things no tool does, split off so that the doable part still runs and the rest is answered
+    "email|send|upload|share|post|publish|fill|sing|clone|isolate|master|animate|describe|caption|"
     # words that are verbs only with an object ("speed it up", not ", speed 0.8")
     r"(?:speed|slow|play|pitch|shift|limit)\s+(?:it|this|that|the|them|everything|up|down|to|by)\b"
 )

@@ -216,6 +216,12 @@ def render_help(schemas: dict[str, dict[str, Any]]) -> str:
     return read_prompt_yaml(_RESPONSES)["help"].format(tools="\n".join(lines) or "- (no tools are available)")
 
 
+def other_tasks() -> dict[str, str]:
+    """Audio tasks that no public tool covers, with how to say them (``other_tasks`` in responses.yaml)."""
+    tasks: dict[str, str] = read_prompt_yaml(_RESPONSES)["other_tasks"]
+    return tasks
+
+
 def stop_message(step: Any, schemas: dict[str, dict[str, Any]]) -> str:
     """Why a step was not run (unsupported, unclear, no file…), or the help/thanks text."""
     r = read_prompt_yaml(_RESPONSES)
@@ -226,6 +232,8 @@ def stop_message(step: Any, schemas: dict[str, dict[str, Any]]) -> str:
         return r[step.kind].format(closest=closest)
     if step.kind == "unsupported":
         return r["unsupported"].format(tool=step.tool, description=PLANNED[step.tool], closest=closest)
+    if step.kind == "other_task":
+        return r["unsupported_other"].format(description=other_tasks()[step.tool], closest=closest)
     if step.kind == "not_bound":
         return r["not_bound"].format(tool=step.tool)
     if step.kind == "no_text":
