@@ -205,9 +205,11 @@ def test_split_steps_keeps_quotes_whole() -> None:
 
 
 # ---- chains -------------------------------------------------------------------------------------
-def run_chain(router: OfflineRouter, text: str, outputs: list[dict[str, Any]]) -> tuple[list[dict], AIMessage]:
+def run_chain(
+    router: OfflineRouter, text: str, outputs: list[dict[str, Any]], prompt: SystemMessage | None = None
+) -> tuple[list[dict], AIMessage]:
     """Drive the router step by step; ``outputs[i]`` is the artifact of the i-th tool result."""
-    messages: list[BaseMessage] = [system(FILES[:1]), HumanMessage(text)]
+    messages: list[BaseMessage] = [prompt or system(FILES[:1]), HumanMessage(text)]
     calls = []
     for out in outputs:
         msg = router.invoke(messages)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 import soundfile as sf
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from audiogpt.engines import router_args as ra
 from audiogpt.engines import router_edit_args as ea
@@ -24,7 +24,8 @@ from audiogpt.engines.router_effects import effects, pitch_args, speed_args
 from audiogpt.prompts import read_prompt_yaml
 from audiogpt.tasks import CATALOG
 from tests.conftest import tone
-from tests.test_router import catalog_tools, result
+from tests.test_router import catalog_tools
+from tests.test_router import run_chain as drive_chain
 
 VOICE, MUSIC, INTRO = "audio/aaaa0001.wav", "audio/aaaa0002.mp3", "audio/aaaa0003.wav"
 VIDEO = "video/bbbb0001.mp4"
@@ -469,15 +470,7 @@ def test_unknown_duration_is_said(router: OfflineRouter) -> None:
 
 # ---- the chat loop: outputs thread through, replies describe results ----------------------------
 def run_chain(router: OfflineRouter, text: str, names: tuple[str, ...], outputs: list[dict[str, Any]]) -> Any:
-    messages: list[BaseMessage] = [system(*names), HumanMessage(text)]
-    calls = []
-    for out in outputs:
-        msg = router.invoke(messages)
-        assert len(msg.tool_calls) == 1, msg.text
-        calls.append(msg.tool_calls[0])
-        messages += [msg, result(msg.tool_calls[0], **out)]
-    final = router.invoke(messages)
-    assert not final.tool_calls
+    calls, final = drive_chain(router, text, outputs, system(*names))
     return calls, final.text
 
 
