@@ -17,6 +17,7 @@ from audiogpt.audio import Audio
 from audiogpt.errors import UserError
 from foundation_models.base import FoundationModel
 
+PEAK_CEILING = 10 ** (-0.1 / 20)  # −0.1 dBFS: where a result that would clip is brought down to
 _EXTRAS = {"pedalboard": "effects"}  # GPL libraries live in extras (see pyproject.toml)
 
 
@@ -86,3 +87,15 @@ def reconcile(items: list[Audio], names: list[str]) -> tuple[list[np.ndarray], i
 def from_frames(x: np.ndarray, sample_rate: int) -> Audio:
     """(frames, channels) → Audio (mono comes back 1-D)."""
     return Audio(x[:, 0] if x.ndim == 2 and x.shape[1] == 1 else x, sample_rate)
+
+
+def peak_safe(x: np.ndarray, above: float = PEAK_CEILING) -> float:
+    """If the peak of ``x`` exceeds ``above``, scale ``x`` in place so it peaks at −0.1 dBFS.
+
+    Returns how many dB it was lowered (0 when untouched), for the reply.
+    """
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    if peak <= above:
+        return 0.0
+    x *= np.float32(PEAK_CEILING / peak)
+    return float(20 * np.log10(peak / PEAK_CEILING))

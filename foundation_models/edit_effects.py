@@ -19,9 +19,8 @@ import numpy as np
 from audiogpt.audio import Audio
 from audiogpt.errors import UserError
 from foundation_models.base import ModelOutput
-from foundation_models.edit_base import EditingTool, as_channels, check_output_length, from_frames
+from foundation_models.edit_base import EditingTool, as_channels, check_output_length, from_frames, peak_safe
 
-PEAK_CEILING = 10 ** (-0.1 / 20)  # −0.1 dBFS: where a chain that would clip is brought down to
 TAIL_FLOOR = 10 ** (-60 / 20)  # a reverb/delay tail ends 60 dB below the peak
 MAX_TAIL_S = 20.0  # the longest tail appended, seconds
 COMB_S = 1617 / 44100  # Freeverb's longest comb filter: one trip round the reverb loop, seconds
@@ -48,10 +47,8 @@ class PedalboardEffects(EditingTool):
         notes: list[str] = []
         for fx in effects:
             x = _apply(x, sr, fx, notes, max_output_s)
-        peak = float(np.max(np.abs(x))) if x.size else 0.0
-        if peak > 1.0:
-            x *= np.float32(PEAK_CEILING / peak)
-            drop = 20 * math.log10(peak / PEAK_CEILING)
+        drop = peak_safe(x, above=1.0)
+        if drop:
             note = f"The result would have clipped, so it was turned down by {drop:.1f} dB (peak −0.1 dBFS)."
             if effects[-1]["name"] == "normalize_loudness":
                 target = effects[-1]["target_lufs"]

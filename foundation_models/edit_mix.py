@@ -14,12 +14,11 @@ import numpy as np
 
 from audiogpt.audio import Audio
 from foundation_models.base import ModelOutput
-from foundation_models.edit_base import EditingTool, check_output_length, from_frames, reconcile
+from foundation_models.edit_base import EditingTool, check_output_length, from_frames, peak_safe, reconcile
 
 HOP_S = 0.010  # the foreground's level is measured every 10 ms
 DUCK_GATE_DB = 30.0  # foreground counts as sounding within this many dB of its loudest 10 ms
 ATTACK_S, RELEASE_S = 0.05, 0.40  # how fast the background goes down and comes back up
-PEAK_CEILING = 10 ** (-0.1 / 20)  # −0.1 dBFS
 
 
 class MixAudio(EditingTool):
@@ -47,10 +46,9 @@ class MixAudio(EditingTool):
             duck = _duck_curve(tracks[0], rate, duck_db)[:, None]
             tracks[1:] = [t * duck for t in tracks[1:]]
         mix = np.asarray(np.sum(tracks, axis=0), dtype=np.float32)
-        peak = float(np.max(np.abs(mix))) if mix.size else 0.0
-        if peak > PEAK_CEILING:
-            mix *= np.float32(PEAK_CEILING / peak)
-            notes.append(f"The mix was lowered by {20 * np.log10(peak / PEAK_CEILING):.1f} dB so it does not clip.")
+        lowered = peak_safe(mix)
+        if lowered:
+            notes.append(f"The mix was lowered by {lowered:.1f} dB so it does not clip.")
         return ModelOutput(audio=[from_frames(mix, rate)], notes=notes)
 
 
