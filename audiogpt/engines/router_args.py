@@ -10,7 +10,6 @@ import re
 from collections.abc import Callable
 
 from audiogpt.engines.router_files import SessionFile, explicit_file, parse_files, upload_ref
-from audiogpt.prompts import read_prompt_yaml
 
 __all__ = ["SessionFile", "explicit_file", "parse_files", "upload_ref"]  # kept here for callers of router_args
 
@@ -66,12 +65,29 @@ def unmask(text: str, quotes: list[str]) -> str:
     return _TOKEN_RE.sub(lambda m: f'"{quotes[int(m.group(1))]}"', text)
 
 
+# "transcribe it after cleaning up the noise": the step after "after" comes first
+_AFTER_RE = re.compile(r"^(?P<then>.+?),?\s+(?:after|once you(?:'ve| have)?|once)\s+(?P<first>\w+ing\b.+)$", re.I)
+# "show the spectrogram before and after denoising": the step, the other step, the step again
+_BEFORE_AFTER_RE = re.compile(r"^(?P<step>.+?),?\s+before and after\s+(?P<other>.+)$", re.I)
+# ", get rid of it": a bare order about what the clause before it described is the same step
+_ONLY_PRONOUN_RE = re.compile(
+    r"(?:get rid of|remove|delete|drop|lose|cut|trim|fix|clean up|do something about|take care of|"
+    r"sort out)\s+(?:it|that|them|this)(?:\s+(?:please|pls|for me))?",
+    re.IGNORECASE,
+)
+
+
 def split_steps(text: str) -> list[str]:
     """Split a request into at most MAX_STEPS steps on "then", ";", "after that", numbered steps…
 
     Text inside quotes is never split.
     """
     masked, quotes = mask_quotes(text.strip())
+    steps = [unmask(piece, quotes) for piece in _split_masked(masked)]
+    return steps[:MAX_STEPS] or [text.strip()]
+
+
+def _split_masked(masked: str) -> list[str]:
     parts = _NUMBERED_RE.split(masked) if len(_NUMBERED_RE.findall(masked)) >= 2 else [masked]
     pieces: list[str] = []
     for part in parts:
@@ -79,10 +95,17 @@ def split_steps(text: str) -> list[str]:
             piece = _LEAD_RE.sub("", piece.strip()).strip(" \t\n,.;:!?")
             if pieces and _NAMES_ONLY_RE.fullmatch(pieces[-1]):  # "a.wav then b.wav as one file"
                 piece = f"{pieces.pop()} then {piece}"
-            if piece:
+            elif pieces and _ONLY_PRONOUN_RE.fullmatch(piece):
+                piece = f"{pieces.pop()}, {piece}"
+            if not piece:
+                continue
+            if m := _BEFORE_AFTER_RE.match(piece):
+                pieces += [m.group("step"), m.group("other"), m.group("step")]
+            elif m := _AFTER_RE.match(piece):
+                pieces += [m.group("first"), m.group("then")]
+            else:
                 pieces.append(piece)
-    steps = [unmask(piece, quotes) for piece in pieces]
-    return steps[:MAX_STEPS] or [text.strip()]
+    return pieces
 
 
 # words that point at text an earlier step or turn produced: "read the transcript aloud", "say that"
@@ -214,12 +237,18 @@ def language(text: str) -> str | None:
     return None
 
 
-def translation_note(text: str) -> str | None:
-    """speech_translation only produces English: say so when another target language is asked."""
-    m = re.search(rf"\b(?:into|to|in)\s+{_LANG}\b", text, re.IGNORECASE)
-    if not m or LANGUAGES[m.group(1).lower()] == "en":
+def translation_target(text: str) -> str | None:
+    """The language a translation step asks for when it is not English ("into French" → "French").
+
+    speech_translation only produces English, so such a step is answered, not run. "into/to X" is a
+    target anywhere; "in X" only at the end ("translate it in French"), since "a message in Italian"
+    names the source. Any English target wins ("the Italian message in English").
+    """
+    targets = [m.group(1) for m in re.finditer(rf"\b(?:into|to)\s+{_LANG}\b", text, re.IGNORECASE)]
+    targets += [m.group(1) for m in re.finditer(rf"\bin\s+{_LANG}\W*$", text, re.IGNORECASE)]
+    if not targets or any(LANGUAGES[t.lower()] == "en" for t in targets):
         return None
-    return read_prompt_yaml(_RESPONSES)["translation_target"].format(language=m.group(1).title())
+    return targets[0].title()
 
 
 _SPEAK_RE = re.compile(

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from audiogpt.engines import router_edit_args as ea
 from audiogpt.engines import router_files as rf
-from audiogpt.engines.router_args import REFERS_BACK
+from audiogpt.engines.router_args import REFERS_BACK, mask_quotes
 from audiogpt.engines.router_effects import effects, pitch_args, speed_args
 from audiogpt.session import ARTIFACT_NAME_RE
 from audiogpt.tasks import CATALOG
@@ -28,6 +28,11 @@ DURATION_TOOLS = ("trim_audio", "change_speed", "visualize_audio")
 _AUDIO_NAME_RE = re.compile(r"\b[\w.-]+\.(?:wav|mp3|flac|ogg|oga|m4a|opus|aac|aiff?)\b", re.I)
 _VIDEO_NAME_RE = re.compile(r"\b[\w.-]+\.(?:mp4|mov|mkv|webm|avi)\b", re.I)
 _VIDEO_WORD_RE = re.compile(r"\b(?:video|movie|film|footage|screen recording|mp4)\b", re.I)
+# tools that change a recording: asked of a video without naming its sound, they mean the video itself
+_CHANGES = ("trim_audio", "change_speed", "change_pitch", "apply_audio_effect")
+_SOUND_WORD_RE = re.compile(
+    r"\b(?:audio|sound\w*|soundtrack|track|voice\w*|speech|music|dialog\w*|dialogue|narration|noise|mp3|wav)\b", re.I
+)
 _EDIT_ARGS: dict[str, Callable[[str, float | None], dict[str, Any]]] = {
     "trim_audio": ea.trim_args,
     "change_speed": speed_args,
@@ -123,11 +128,18 @@ def video_first(step: Step, files: list[rf.SessionFile]) -> str | None:
     return f"extract the audio of {named or (labelled or [videos[-1].name])[-1]}"
 
 
+def edits_video(step: Step) -> bool:
+    """Whether a step that would work on a video's sound asks to change the video itself
+    ("make clip.mp4 play twice as fast", "trim the movie to a minute"), which no tool does."""
+    return step.tool in _CHANGES and not _SOUND_WORD_RE.search(neutral_names(mask_quotes(step.text)[0]))
+
+
 def converts_after(steps: list[Step]) -> bool:
-    """Whether a first extract_audio_from_video step also names an output format ("… as mp3")."""
-    if not steps or steps[0].tool != "extract_audio_from_video" or steps[0].kind != "tool":
+    """Whether a first step that makes a new recording (from a video, or speech) also names an output
+    format ("rip the audio of clip.mp4 as mp3", "make an mp3 of you saying …")."""
+    if not steps or steps[0].tool not in ("extract_audio_from_video", "text_to_speech") or steps[0].kind != "tool":
         return False
-    target = ea.convert_args(neutral_names(steps[0].text))
+    target = ea.convert_args(neutral_names(mask_quotes(steps[0].text)[0]))
     following = steps[1].tool if len(steps) > 1 else None
     return bool(target) and target != {"format": "wav"} and following != "convert_audio"
 

@@ -234,6 +234,8 @@ def stop_message(step: Any, schemas: dict[str, dict[str, Any]]) -> str:
         return r["unsupported"].format(tool=step.tool, description=PLANNED[step.tool], closest=closest)
     if step.kind == "other_task":
         return r["unsupported_other"].format(description=other_tasks()[step.tool], closest=closest)
+    if step.kind == "translation_target":
+        return r["translation_target"].format(language=step.language)
     if step.kind == "not_bound":
         return r["not_bound"].format(tool=step.tool)
     if step.kind == "no_text":
@@ -264,8 +266,7 @@ def compose_reply(steps: list[Any], results: list[ToolResult], schemas: dict[str
         before = r["error_before"].format(done=" ".join(lines)) if lines else r["error_nothing_before"]
         return f"{head}\n{before}"
     stop = next((s for s in steps if s.kind != "tool"), None)
-    tail = [s.note for s in steps[: len(done)] if s.note]
-    tail += [stop_message(stop, schemas)] if stop is not None else []
+    tail = [stop_message(stop, schemas)] if stop is not None else []
     if len(lines) <= 1:
         return "\n".join(lines + tail)
     numbered = [f"{i}. {line}" for i, line in enumerate(lines, 1)]
