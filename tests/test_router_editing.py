@@ -405,7 +405,7 @@ def test_step_splitting_for_edits() -> None:
     assert ra.split_steps("verse.wav then chorus.wav as one file, crossfade 3 s") == [
         "verse.wav then chorus.wav as one file, crossfade 3 s"
     ]  # a bare file name is not a step
-    assert ra.split_steps("tts: 'Your order is ready', speed 0.8") == ['tts: "Your order is ready", speed 0.8']
+    assert ra.split_steps("trim 5-15s, speed 1.1x, fade out 1s") == ["trim 5-15s", "speed 1.1x", "fade out 1s"]
     assert ra.split_steps("pitch it down and slow it down") == ["pitch it down", "slow it down"]
     # "A after doing B" runs B first; "A before and after B" is A, B, A
     assert ra.split_steps("tag the sounds after removing the hiss") == ["removing the hiss", "tag the sounds"]

@@ -50,6 +50,7 @@ _SPEAK_BACK = re.compile(
     re.I,
 )
 _SPEAK_CUE = re.compile(r"\b(?:say|speak|read|pronounce|utter|announce|narrate|voice|tts|speech)\b", re.I)
+_RATE_ONLY = re.compile(r"(?:at\s+)?(?:speed|rate|tempo)\s*[x×]?\d+(?:\.\d+)?\s*[x×]?|\d+(?:\.\d+)?\s*[x×]\s*(?:speed)?", re.I)
 _MERGEABLE = ("apply_audio_effect", "convert_audio")  # "add reverb and boost the bass" is one call
 
 
@@ -222,6 +223,9 @@ class OfflineRouter(BaseChatModel):
         for text in ra.split_steps(request):
             step = self._plan_step(text, files, first=not steps)
             prev = steps[-1] if steps else None
+            if prev and prev.tool == "text_to_speech" and _RATE_ONLY.fullmatch(text):  # "say 'hi', speed 0.8"
+                steps[-1] = self._plan_step(f"{prev.text}, {text}", files, label=prev.tool)
+                continue
             if prev and prev.kind == step.kind == "tool" and prev.tool == step.tool:
                 if step.tool in _MERGEABLE and step.explicit_file in (None, prev.explicit_file):
                     steps[-1] = self._plan_step(f"{prev.text}, {step.text}", files, label=prev.tool)
