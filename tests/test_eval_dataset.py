@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from audiogpt.tasks import CATALOG, PLANNED
 from audiogpt.tasks_editing import EFFECT_NAMES
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "evals" / "consistency"
-MIN_PER_TOOL = {"dev.jsonl": 8, "heldout.jsonl": 4}  # times each catalog tool appears in gold
+MIN_PER_TOOL = {"dev.jsonl": 8, "heldout.jsonl": 4, "heldout_b.jsonl": 4}  # times each catalog tool appears in gold
 MIN_SHARE = 0.15  # of chains (2–4 steps) and of unsupported-or-partial requests, per file
 PHRASING = ("terse", "chatty", "developer", "typo", "indirect")
 KNOWN_TAGS = {*PHRASING, "chain", "multi-file", "video", "unsupported", "partial", "args"}
@@ -219,12 +220,21 @@ def test_mix_of_chains_unsupported_and_phrasing(request_file: tuple[str, list[di
 
 
 def test_size_and_split() -> None:
-    dev, heldout = (load(EVAL_DIR / name) for name in ("dev.jsonl", "heldout.jsonl"))
+    dev, heldout, heldout_b = (load(EVAL_DIR / name) for name in ("dev.jsonl", "heldout.jsonl", "heldout_b.jsonl"))
     assert len(dev) + len(heldout) >= 300
     assert 0.25 <= len(heldout) / (len(dev) + len(heldout)) <= 0.45
-    normalized = [{" ".join(row["request"].lower().split()) for row in rows} for rows in (dev, heldout)]
-    assert normalized[0].isdisjoint(normalized[1]), "a held-out request also appears in dev"
-    assert {row["id"] for row in dev}.isdisjoint({row["id"] for row in heldout})
+    parts = {"dev": dev, "heldout": heldout, "heldout_b": heldout_b}
+    normalized = {name: {" ".join(row["request"].lower().split()) for row in rows} for name, rows in parts.items()}
+    ids = {name: {row["id"] for row in rows} for name, rows in parts.items()}
+    for a, b in (("dev", "heldout"), ("dev", "heldout_b"), ("heldout", "heldout_b")):
+        assert normalized[a].isdisjoint(normalized[b]), f"a request of {b} also appears in {a}"
+        assert ids[a].isdisjoint(ids[b])
+    # the held-out parts are never copied into the router's examples
+    examples = yaml.safe_load((EVAL_DIR.parents[1] / "prompts" / "router_examples.yaml").read_text(encoding="utf-8"))
+    texts = [t for key in ("tools", "unsupported") for group in examples[key].values() for t in group]
+    seen = {" ".join(t.lower().split()) for t in texts}
+    for name in ("heldout", "heldout_b"):
+        assert normalized[name].isdisjoint(seen), f"{name}: {sorted(normalized[name] & seen)}"
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from PIL import Image
 
 from audiogpt.audio import Audio, load_audio
 from audiogpt.errors import UserError
-from audiogpt.evaluation.media import SIGNAL_S, MediaFactory
+from audiogpt.evaluation.media import MAX_MEDIA_S, SIGNAL_S, MediaFactory, needed_seconds
 from audiogpt.metrics import dominant_frequency
 
 
@@ -64,3 +64,33 @@ def test_speech_comes_from_the_speaker_with_a_fallback(tmp_path: Path) -> None:
 
     fallback = MediaFactory(tmp_path / "b", speak=broken).path("v.wav", "audio")
     assert sf.info(str(fallback)).duration == pytest.approx(SIGNAL_S)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "seconds"),
+    [
+        ("transcribe it", 0.0),
+        ("cut the part from 2:00 to 2:30 out", min(MAX_MEDIA_S, 150 * 1.2 + 2)),
+        ("trim 5-15s, speed 1.1x", 15 * 1.2 + 2),
+        ("keep just the first minute", 60 * 1.2 + 2),
+        ("drop everything after 1.5 minutes", 90 * 1.2 + 2),
+        ("VAD on this 2-hour recording", MAX_MEDIA_S),
+    ],
+)
+def test_needed_seconds(request_text: str, seconds: float) -> None:
+    assert needed_seconds(request_text) == pytest.approx(seconds)
+
+
+def test_files_are_long_enough_for_the_times_a_request_names(tmp_path: Path) -> None:
+    factory = MediaFactory(tmp_path)
+    short, long = factory.path("a.wav", "audio"), factory.path("a.wav", "audio", min_seconds=25.0)
+    assert short != long  # each length is its own file
+    audio = load_audio(long)
+    assert 30.0 <= audio.duration_s < 30.0 + SIGNAL_S + 1  # rounded up to 10 s steps
+    # the clip repeats with pauses: the same tone, and silence between the repeats
+    assert dominant_frequency(audio.samples[: audio.sample_rate], audio.sample_rate) == pytest.approx(220.0, rel=0.02)
+    pause = audio.samples[int(SIGNAL_S * audio.sample_rate) + 100 : int((SIGNAL_S + 0.4) * audio.sample_rate)]
+    assert np.abs(pause).max() == 0.0
+    with av.open(str(factory.path("clip.mp4", "video", min_seconds=12.0))) as container:
+        stream = container.streams.audio[0]
+        assert sum(frame.samples for frame in container.decode(stream)) / stream.rate >= 12.0

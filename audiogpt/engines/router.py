@@ -50,7 +50,10 @@ _SPEAK_BACK = re.compile(
     re.I,
 )
 _SPEAK_CUE = re.compile(r"\b(?:say|speak|read|pronounce|utter|announce|narrate|voice|tts|speech)\b", re.I)
-_RATE_ONLY = re.compile(r"(?:at\s+)?(?:speed|rate|tempo)\s*[x×]?\d+(?:\.\d+)?\s*[x×]?|\d+(?:\.\d+)?\s*[x×]\s*(?:speed)?", re.I)
+# a speaking rate on its own ("speed 0.8", "1.2x"), split off a text_to_speech step by a comma
+_RATE_ONLY = re.compile(
+    r"(?:at\s+)?(?:speed|rate|tempo)\s*[x×]?\d+(?:\.\d+)?\s*[x×]?|\d+(?:\.\d+)?\s*[x×]\s*(?:speed)?", re.I
+)
 _MERGEABLE = ("apply_audio_effect", "convert_audio")  # "add reverb and boost the bass" is one call
 
 

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from audiogpt.errors import UserError
+from audiogpt.evaluation.media import needed_seconds
 from audiogpt.evaluation.requests import EvalRequest
 from audiogpt.metrics import multiset_overlap, multiset_prf, prf
 from audiogpt.tasks import CATALOG
@@ -151,7 +152,8 @@ def run_item(agent: Agent, req: EvalRequest, media: MediaFactory) -> ItemResult:
     """Run one request in a fresh session and score it; a harness failure is recorded, not raised."""
     start = time.perf_counter()
     try:
-        paths = [media.path(name, kind) for name, kind in (req.files or DEFAULT_FILES).items()]
+        seconds = needed_seconds(req.request)
+        paths = [media.path(name, kind, seconds) for name, kind in (req.files or DEFAULT_FILES).items()]
     except (UserError, OSError) as exc:
         item = unscored(req)
         item.error = f"could not make the request's files: {exc}"

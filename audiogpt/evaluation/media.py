@@ -4,11 +4,14 @@ Each file is written once per run under the factory's folder and uploaded into e
 needs it (``Session.ingest`` copies it), so 300 requests do not make 300 files. Audio is speech
 from the embedded TTS when a ``speak`` function is given (real models then have words to work
 on), else a DSP test signal: a 220 Hz harmonic tone pulsed four times a second over faint noise.
+A request that names times ("cut 2:00 to 2:30") gets files long enough to hold them
+(:func:`needed_seconds`): the clip repeated with short pauses, in 10 s steps up to ``MAX_MEDIA_S``.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -33,7 +36,36 @@ _FFMPEG_AUDIO = {"m4a": ("aac", 44100), "aac": ("aac", 44100), "wma": ("wmav2", 
 _VIDEO_CODECS = {"webm": ("libvpx", "libopus", 48000), "avi": ("mpeg4", "mp2", 44100)}
 _DEFAULT_VIDEO_CODECS = ("mpeg4", "aac", 44100)
 
+MAX_MEDIA_S = 180.0  # longest file a request's times can ask for ("a 2-hour recording" still gets 180 s)
+_GAP_S = 0.5  # pause between repeats of the clip
+_CLOCK_RE = re.compile(r"\b(\d{1,2}):([0-5]\d)\b")
+_AMOUNT_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-\s*)?(s|secs?|seconds?|min|mins|minutes?|h|hours?)\b", re.IGNORECASE)
+_A_MINUTE_RE = re.compile(r"\b(?:a|one|the first|the last|first|last)\s+minute\b", re.IGNORECASE)
+
 Speaker = Callable[[str], Audio]
+
+
+def needed_seconds(request: str) -> float:
+    """How long a request's files must be for the times it names to exist (0 when it names none).
+
+    The longest time mentioned (clock times like 2:30, amounts like 40 s / 2 minutes, "the first
+    minute") plus a fifth and 2 s, at most ``MAX_MEDIA_S``. Independent of the router's own parsing.
+    """
+    times: list[float] = [int(m) * 60.0 + int(s) for m, s in _CLOCK_RE.findall(request)]
+    scale = {"s": 1, "m": 60, "h": 3600}
+    times += [float(n) * scale[unit[0].lower()] for n, unit in _AMOUNT_RE.findall(request)]
+    times += [60.0] if _A_MINUTE_RE.search(request) else []
+    return min(MAX_MEDIA_S, max(times) * 1.2 + 2.0) if times else 0.0
+
+
+def lengthened(clip: Audio, seconds: float) -> Audio:
+    """The clip repeated, with short pauses, until it lasts at least ``seconds``."""
+    if clip.duration_s >= seconds:
+        return clip
+    gap = np.zeros((int(_GAP_S * clip.sample_rate), *clip.samples.shape[1:]), dtype=clip.samples.dtype)
+    unit = np.concatenate([clip.samples, gap])
+    repeats = int(np.ceil(seconds * clip.sample_rate / len(unit)))
+    return Audio(np.concatenate([unit] * repeats), clip.sample_rate)
 
 
 def test_signal(seconds: float = SIGNAL_S, sample_rate: int = SIGNAL_SR) -> Audio:
@@ -54,21 +86,27 @@ class MediaFactory:
         self.speak = speak
         self._audio: Audio | None = None
 
-    def path(self, name: str, kind: str) -> Path:
-        """The file ``name`` (a plain file name) holding media of ``kind`` (audio, video, image)."""
-        target = self.root / kind / name
+    def path(self, name: str, kind: str, min_seconds: float = 0.0) -> Path:
+        """The file ``name`` (a plain file name) holding media of ``kind`` (audio, video, image),
+        whose sound lasts at least ``min_seconds`` (rounded up to 10 s; files of each length are kept
+        apart)."""
+        length = int(np.ceil(min(min_seconds, MAX_MEDIA_S) / 10.0)) * 10 if kind != "image" else 0
+        target = self.root / kind / (f"{length}s" if length else "") / name
         if target.exists():
             return target
-        target.parent.mkdir(parents=True, exist_ok=True)
         ext = target.suffix.lower()
-        makers = {"audio": (AUDIO_EXTENSIONS, self._write_audio), "video": (VIDEO_EXTENSIONS, self._write_video),
-                  "image": (IMAGE_EXTENSIONS, _write_image)}  # fmt: skip
-        if kind not in makers:
-            raise UserError(f"{name}: unknown media kind {kind!r}; kinds: {', '.join(makers)}")
-        extensions, write = makers[kind]
-        if ext not in extensions:
-            raise UserError(f"{name}: cannot make {kind} as {ext or 'no extension'}; use {', '.join(extensions)}")
-        write(target)
+        extensions = {"audio": AUDIO_EXTENSIONS, "video": VIDEO_EXTENSIONS, "image": IMAGE_EXTENSIONS}
+        if kind not in extensions:
+            raise UserError(f"{name}: unknown media kind {kind!r}; kinds: {', '.join(extensions)}")
+        if ext not in extensions[kind]:
+            raise UserError(f"{name}: cannot make {kind} as {ext or 'no extension'}; use {', '.join(extensions[kind])}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "image":
+            _write_image(target)
+        elif kind == "video":
+            self._write_video(target, lengthened(self.audio(), length))
+        else:
+            self._write_audio(target, lengthened(self.audio(), length))
         return target
 
     def corrupt(self, name: str) -> Path:
@@ -90,8 +128,7 @@ class MediaFactory:
                 self._audio = test_signal()
         return self._audio
 
-    def _write_audio(self, target: Path) -> None:
-        audio = self.audio()
+    def _write_audio(self, target: Path, audio: Audio) -> None:
         ext = target.suffix.lower().lstrip(".")
         if ext in WRITE_FORMATS:
             if ext == "opus" and audio.sample_rate not in OPUS_RATES:
@@ -110,12 +147,12 @@ class MediaFactory:
         fmt, subtype = _EXTRA_AUDIO[ext]
         sf.write(str(target), audio.samples, audio.sample_rate, format=fmt, subtype=subtype)
 
-    def _write_video(self, target: Path) -> None:
-        """A short video (a moving gradient) whose sound track is :meth:`audio`."""
+    def _write_video(self, target: Path, audio_clip: Audio) -> None:
+        """A small video (a moving gradient) whose sound track is ``audio_clip``."""
         import av
 
         vcodec, acodec, rate = _VIDEO_CODECS.get(target.suffix.lower().lstrip("."), _DEFAULT_VIDEO_CODECS)
-        sound = self.audio().mono().resample(rate)
+        sound = audio_clip.mono().resample(rate)
         with av.open(str(target), mode="w") as container:
             video = cast("av.VideoStream", container.add_stream(vcodec, rate=VIDEO_FPS))
             video.width = video.height = VIDEO_SIZE

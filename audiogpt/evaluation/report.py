@@ -144,6 +144,7 @@ def agent_config(agent: Agent, plan_only: bool) -> dict[str, Any]:
                          "temperature": settings.llm.temperature}  # fmt: skip
     elif engine == "offline":
         config["router"] = {"embedder": "all-MiniLM-L6-v2", "min_similarity": settings.router_min_similarity,
+                            "classifier": "logistic regression (C=100, balanced) + 0.3 x nearest similarity + cues",
                             "examples": "prompts/router_examples.yaml"}  # fmt: skip
     config["device"] = settings.device
     suffix = " (not run: plan-only)" if plan_only else ""
