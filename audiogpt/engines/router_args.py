@@ -13,7 +13,6 @@ from audiogpt.engines.router_files import SessionFile, explicit_file, parse_file
 
 __all__ = ["SessionFile", "explicit_file", "parse_files", "upload_ref"]  # kept here for callers of router_args
 
-_RESPONSES = "responses.yaml"
 MAX_STEPS = 6  # a longer chain is almost always a misread request
 
 # "…", '…' (apostrophes inside words allowed), “…”, ‘…’
