@@ -7,7 +7,9 @@ import importlib.util
 import logging
 import os
 import sys
+import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -41,6 +43,35 @@ class ModelOutput:
     audio_format: str = "wav"  # container of the audio outputs: wav, flac, mp3, ogg, opus
     audio_subtype: str | None = None  # soundfile subtype, e.g. PCM_24; None = the format's default
     notes: list[str] = field(default_factory=list)  # what the tool changed on its own, said in the reply
+
+
+class CallCancelled(Exception):
+    """Raised inside an adapter when the handler abandoned the call (time limit, user stop)."""
+
+
+@dataclass
+class RunContext:
+    """What the handler gives an adapter besides its validated inputs: limits, progress, cancellation.
+
+    The target contract (being migrated to): ``run(self, inputs, ctx)`` where ``inputs`` is the
+    tool's validated input model with file fields resolved to :class:`Audio` (lists of them, or a
+    path for videos). Long loops call ``ctx.progress(done, total, what)`` and
+    ``ctx.check_cancelled()`` so a call past its time limit stops and releases its model.
+    """
+
+    max_output_s: float = 1800.0  # the longest audio a tool may produce, seconds
+    on_progress: Callable[[int, int, str], None] | None = None  # (done, total, what)
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+
+    def progress(self, done: int, total: int, what: str = "") -> None:
+        """Report that ``done`` of ``total`` units (diffusion steps, tokens, chunks) are finished."""
+        if self.on_progress is not None:
+            self.on_progress(done, total, what)
+
+    def check_cancelled(self) -> None:
+        """Stop here if the call was abandoned."""
+        if self.cancel_event.is_set():
+            raise CallCancelled("the call was stopped")
 
 
 def resolve_device(device: str = "auto") -> str:
