@@ -32,7 +32,7 @@ def test_every_builtin_module_declares_one_tool_named_after_it() -> None:
 
 
 def test_a_duplicate_name_is_refused_naming_both_declarations() -> None:
-    with pytest.raises(DuplicateToolError, match="declared twice.*audiogpt.tools.trim_audio.*my_plugin"):
+    with pytest.raises(DuplicateToolError, match=r"declared twice.*audiogpt\.tools\.trim_audio.*my_plugin"):
         registry.register(CATALOG["trim_audio"], "my_plugin")
     assert CATALOG["trim_audio"] is importlib.import_module("audiogpt.tools.trim_audio").TOOL
 
