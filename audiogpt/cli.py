@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     add("sessions", help="list the sessions in the workspace")
     doctor = add("doctor", help="check the machine and every configured model: versions, GPU, device, time")
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.add_argument("--task", action="append", metavar="T", help="check only this task (repeatable)")
     ui = add("ui", help="start the web chat UI (same as python app.py)")
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=7860)
@@ -190,7 +191,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from audiogpt.doctor import run_doctor
 
-    return run_doctor(getattr(args, "config", None), as_json=args.json)
+    return run_doctor(getattr(args, "config", None), as_json=args.json, tasks=args.task)
 
 
 def cmd_ui(args: argparse.Namespace) -> int:

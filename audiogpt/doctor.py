@@ -133,14 +133,19 @@ def warnings_for(env: dict[str, Any]) -> list[str]:
     return out
 
 
-def check_models(config: str | None = None) -> list[ModelCheck]:
-    """Load every configured task's model (one at a time, unloaded after), run its probe, record it."""
+def check_models(config: str | None = None, tasks: list[str] | None = None) -> list[ModelCheck]:
+    """Load each configured task's model (one at a time, unloaded after), run its probe, record it."""
     from foundation_models.pool import ModelPool
 
     settings = load_settings(config)
+    if unknown := sorted(set(tasks or []) - set(settings.models)):
+        configured = sorted(settings.models)
+        raise UserError(f"no model is configured for {', '.join(unknown)}; configured tasks = {configured}")
     pool = ModelPool(settings.models, settings.device)
     checks = []
     for task, spec in settings.models.items():
+        if tasks and task not in tasks:
+            continue
         check = ModelCheck(task, str(spec.get("adapter")), str(spec.get("model", "default")),
                            str(spec.get("device", settings.device)))  # fmt: skip
         try:
@@ -166,10 +171,10 @@ def check_models(config: str | None = None) -> list[ModelCheck]:
     return checks
 
 
-def diagnose(config: str | None = None) -> Report:
-    """The whole report: environment, warnings, and one check per configured task."""
+def diagnose(config: str | None = None, tasks: list[str] | None = None) -> Report:
+    """The whole report: environment, warnings, and one check per configured task (or per one of ``tasks``)."""
     env = environment()
-    return Report(env, check_models(config), warnings_for(env))
+    return Report(env, check_models(config, tasks), warnings_for(env))
 
 
 def _num(value: float | None, fmt: str) -> str:
@@ -223,9 +228,9 @@ def render(report: Report) -> str:
     return "\n".join(lines)
 
 
-def run_doctor(config: str | None = None, as_json: bool = False) -> int:
-    """Print the report; 0 when every configured model runs somewhere, else 1."""
-    report = diagnose(config)
+def run_doctor(config: str | None = None, as_json: bool = False, tasks: list[str] | None = None) -> int:
+    """Print the report; 0 when every checked model runs somewhere, else 1."""
+    report = diagnose(config, tasks)
     print(json.dumps(report.to_dict(), indent=2) if as_json else render(report))
     sys.stdout.flush()
     return 0 if report.ok else 1
