@@ -102,6 +102,15 @@ def onnx_providers(device: str) -> tuple[list[Any], str | None]:
 
     if CUDA_PROVIDER not in onnxruntime.get_available_providers():
         return [CPU_PROVIDER], f"onnxruntime has no CUDA provider (CPU build installed; {GPU_EXTRA_HINT})"
+    # onnxruntime-gpu's CUDA provider opens cuBLAS/cuDNN/cudart by name too, and like ctranslate2 it
+    # does not look in site-packages (checked: "libcublasLt.so.12: cannot open shared object file"
+    # without it); its preload_dlls() (1.21+) loads them from the nvidia-*-cu12 wheels.
+    preload = getattr(onnxruntime, "preload_dlls", None)
+    if preload is not None:
+        try:
+            preload(cuda=True, cudnn=True, msvc=False)
+        except OSError as exc:  # then the session drops CUDA and onnx_cuda_dropped() says so
+            log.warning("onnxruntime could not preload its CUDA libraries: %s", exc)
     index = int(device.partition(":")[2] or 0)
     return [(CUDA_PROVIDER, {"device_id": index}), CPU_PROVIDER], None
 

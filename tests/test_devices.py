@@ -173,3 +173,22 @@ def test_probe_is_optional_and_runs_a_real_computation() -> None:
         sed.session = None  # a model whose session is gone cannot pass its probe
         with pytest.raises(AttributeError):
             sed.probe()
+
+
+@pytest.mark.usefixtures("no_gpu")
+def test_an_onnx_session_that_drops_cuda_is_reported_as_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    # onnxruntime-gpu without its CUDA libraries lists the CUDA provider, then silently builds a CPU
+    # session; the CPU build given the CUDA provider does the same, which is what this test uses
+    import onnxruntime
+
+    preloaded: list[dict[str, bool]] = []
+    monkeypatch.setattr(onnxruntime, "get_available_providers", lambda: [devices.CUDA_PROVIDER, devices.CPU_PROVIDER])
+    monkeypatch.setattr(onnxruntime, "preload_dlls", lambda **kw: preloaded.append(kw), raising=False)
+    pool = ModelPool({"sound_event_detection": load_settings().models["sound_event_detection"]}, device="cuda")
+    with pool.use("sound_event_detection") as model:
+        assert model.device == "cpu"
+        assert model.device_note == (
+            "on the CPU: onnxruntime could not start its CUDA provider (are its CUDA / cuDNN libraries installed?)"
+        )
+        assert model.probe()
+    assert preloaded == [{"cuda": True, "cudnn": True, "msvc": False}]
