@@ -142,7 +142,7 @@ class FoundationModel(ABC):
         self.device_error = detail
 
     def run_on_cpu(self, reason: str) -> None:
-        """For ``_load``: this model runs on the CPU whatever was asked; ``reason`` says why (if not asked)."""
+        """For ``_load``: run on the CPU; when another device was asked, ``reason`` is kept as the note."""
         if self.device != "cpu":
             self.device_note = f"on the CPU: {reason}"
             self.device = "cpu"
