@@ -1,4 +1,4 @@
-"""Command line: ``audiogpt run|chat|tools|models|sessions|ui|eval``. Heavy imports happen per command."""
+"""Command line: ``audiogpt run|chat|tools|models|sessions|ui|eval|doctor``. Heavy imports happen per command."""
 
 from __future__ import annotations
 
@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     models.add_argument("--load", action="store_true", help="load the preload set first")
     models.add_argument("--json", action="store_true")
     add("sessions", help="list the sessions in the workspace")
+    doctor = add("doctor", help="check the machine and every configured model: versions, GPU, device, time")
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.add_argument("--task", action="append", metavar="T", help="check only this task (repeatable)")
     ui = add("ui", help="start the web chat UI (same as python app.py)")
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=7860)
@@ -169,6 +172,8 @@ def cmd_models(args: argparse.Namespace) -> int:
     for s in status:
         state = f"loaded on {s.device} in {s.load_s:.1f} s" if s.loaded and s.load_s is not None else "not loaded"
         print(f"{s.task:26} {s.adapter:26} {s.model:24} {state}" + (f"  ERROR {s.error}" if s.error else ""))
+        if s.loaded and s.device_note:
+            print(f"{'':26} {s.device_note}" + (f"  [{s.device_error}]" if s.device_error else ""))
     return 0
 
 
@@ -181,6 +186,12 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         sess = store.open(sid)
         print(f"{sid}  {len(sess.artifacts())} files  {len(sess.turns())} turns  {sess.dir}")
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from audiogpt.doctor import run_doctor
+
+    return run_doctor(getattr(args, "config", None), as_json=args.json, tasks=args.task)
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -230,7 +241,7 @@ def _progress(quiet: bool) -> Callable[[Any], None] | None:
 
 
 COMMANDS = {"run": cmd_run, "chat": cmd_chat, "tools": cmd_tools, "models": cmd_models,
-            "sessions": cmd_sessions, "ui": cmd_ui, "eval": cmd_eval}  # fmt: skip
+            "sessions": cmd_sessions, "ui": cmd_ui, "eval": cmd_eval, "doctor": cmd_doctor}  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -62,6 +62,8 @@ def build(agent: Agent) -> Any:
         rows = ["| task | model | state |", "|---|---|---|"]
         for s in agent.pool.status():
             state = f"loaded on {s.device}" if s.loaded else ("error" if s.error else "loads on first use")
+            if s.loaded and s.device_note:  # why it is not where the config asked (never the raw error)
+                state += f" ({s.device_note})"
             rows.append(f"| {s.task} | {s.model} | {state} |")
         return "\n".join(rows)
 

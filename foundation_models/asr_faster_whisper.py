@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
+
 from audiogpt.audio import Audio, check_samples
 from audiogpt.errors import UserError
 from audiogpt.tools.speech_recognition import SpeechRecognitionInput
 from foundation_models.base import FoundationModel, ModelOutput, RunContext, audio_in
+from foundation_models.devices import GPU_EXTRA_HINT, DeviceUnavailable, missing_ctranslate2_libraries
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,8 @@ class FasterWhisperASR(FoundationModel):
         from faster_whisper import WhisperModel
 
         device, _, index = self.device.partition(":")
+        if device == "cuda":
+            require_ctranslate2_cuda()
         compute_type = self.options.get("compute_type", "float16" if device == "cuda" else "int8")
         self.model = WhisperModel(
             self._model_source(),
@@ -54,6 +59,15 @@ class FasterWhisperASR(FoundationModel):
             compute_type=compute_type,
             cpu_threads=int(self.options.get("cpu_threads", 0)),
         )
+
+    def _probe(self) -> None:
+        """A second of quiet noise through the encoder and a few decoder steps (VAD off: it would skip it)."""
+        noise = np.random.default_rng(0).normal(0, 0.01, SAMPLE_RATE).astype(np.float32)
+        segments, _ = self.model.transcribe(
+            noise, language="en", beam_size=1, temperature=0.0, vad_filter=False, without_timestamps=True,
+            max_new_tokens=4, condition_on_previous_text=False,
+        )  # fmt: skip
+        list(segments)  # decoding is lazy
 
     def run(self, inputs: SpeechRecognitionInput, ctx: RunContext) -> ModelOutput:
         """Transcribe ``audio`` (an :class:`Audio`), optionally in a given ``language`` code."""
@@ -84,3 +98,19 @@ class FasterWhisperASR(FoundationModel):
         text = " ".join(r["text"] for r in rows if r["text"])
         log.debug("transcribed %.1f s of audio (%s) into %d segments", audio.duration_s, info.language, len(rows))
         return ModelOutput(text=text, info={"language": info.language, "segments": rows})
+
+
+def require_ctranslate2_cuda() -> None:
+    """Fail before any CUDA work when ctranslate2's CUDA 12 libraries are absent.
+
+    A missing cuBLAS only raises at the first computation, but a missing cuDNN part aborts the
+    whole process, so the libraries are loaded (from the ``gpu`` extra's wheels) and checked first.
+    """
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() == 0:
+        raise DeviceUnavailable("ctranslate2 sees no CUDA device")
+    if missing := missing_ctranslate2_libraries():
+        raise DeviceUnavailable(
+            f"ctranslate2's CUDA build needs cuBLAS 12 and cuDNN 9; not found: {', '.join(missing)} ({GPU_EXTRA_HINT})"
+        )

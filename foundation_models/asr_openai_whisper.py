@@ -32,6 +32,23 @@ class OpenAIWhisperASR(FoundationModel):
                 raise UserError(str(exc)) from exc
             raise
 
+    def _probe(self) -> None:
+        """A second of quiet noise through the encoder (padded to its 30 s window) and one decoder step."""
+        import numpy as np
+        import torch
+        import whisper
+        from whisper.tokenizer import get_tokenizer
+
+        noise = np.random.default_rng(0).normal(0, 0.01, SAMPLE_RATE).astype(np.float32)
+        mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(noise), self.model.dims.n_mels, device=self.device)
+        dtype = torch.float16 if self.device.startswith("cuda") else torch.float32  # as transcribe() runs it
+        tokenizer = get_tokenizer(self.model.is_multilingual, num_languages=self.model.num_languages)
+        with torch.no_grad():
+            features = self.model.embed_audio(mel[None].to(dtype))
+            self.model.logits(torch.tensor([[tokenizer.sot]], device=self.device), features)
+        if self.device.startswith("cuda"):
+            torch.cuda.synchronize()  # kernel errors are asynchronous; make them surface here
+
     def run(self, inputs: SpeechRecognitionInput, ctx: RunContext) -> ModelOutput:
         """Transcribe ``audio`` (an :class:`Audio`), optionally in a given ``language`` code."""
         language = inputs.language

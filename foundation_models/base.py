@@ -112,15 +112,73 @@ class FoundationModel(ABC):
         self.device = "unloaded"
         self.options = options
         self.loaded = False
+        self.device_note: str | None = None  # why the model runs where it does, when not where asked
+        self.device_error: str | None = None  # the error that moved it to the CPU (for operators, logs)
 
     def load(self) -> None:
-        """Import the library and load the weights (idempotent)."""
+        """Import the library and load the weights (idempotent), on the asked device or else the CPU.
+
+        Off the CPU, the adapter's probe (one tiny real computation) runs right after loading: a
+        missing CUDA library, a GPU without kernels for it or too little memory shows up here, and
+        the model is loaded on the CPU instead, with the reason kept in ``device_note``. On the CPU
+        there is nowhere to fall back to, so the probe is left to ``audiogpt doctor``.
+        """
         if self.loaded:
             return
-        self.device = resolve_device(self.requested_device)
-        log.info("loading %s for %s on %s", self.model_id, self.task, self.device)
-        self._load()
+        wanted = resolve_device(self.requested_device)
+        self.device, self.device_note, self.device_error = wanted, None, None
+        log.info("loading %s for %s on %s", self.model_id, self.task, wanted)
+        try:
+            self._load()
+            if self.device != "cpu":
+                self._probe()
+        except UserError:
+            raise  # a missing package or model fails the same on every device
+        except Exception as exc:
+            if wanted == "cpu":
+                raise
+            self._fall_back_to_cpu(wanted, exc)
         self.loaded = True
+
+    def _fall_back_to_cpu(self, wanted: str, exc: Exception) -> None:
+        from foundation_models.devices import DeviceUnavailable
+
+        detail = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"[:300]
+        log.warning("%s could not run on %s (%s); loading it on the CPU", self.task, wanted, detail)
+        self._release()
+        self.device = "cpu"
+        self._load()
+        if isinstance(exc, DeviceUnavailable):
+            self.device_note = f"not on {wanted}: {exc}"
+        else:
+            self.device_note = f"{wanted} failed its check at load ({type(exc).__name__}); running on the CPU"
+        self.device_error = detail
+
+    def run_on_cpu(self, reason: str) -> None:
+        """For ``_load``: run on the CPU; when another device was asked, ``reason`` is kept as the note."""
+        if self.device != "cpu":
+            self.device_note = f"on the CPU: {reason}"
+            self.device = "cpu"
+
+    def probe(self) -> bool:
+        """Run the adapter's tiny real computation on the loaded model; False when it has none."""
+        if not self.has_probe:
+            return False
+        self.load()
+        self._probe()
+        return True
+
+    @property
+    def has_probe(self) -> bool:
+        """Whether the adapter defines a probe (DSP tools do not)."""
+        return type(self)._probe is not FoundationModel._probe
+
+    def _probe(self) -> None:  # noqa: B027 (optional hook: DSP tools have no probe)
+        """One tiny real computation on ``self.device`` that raises if the device cannot serve the model.
+
+        Adapters override this: e.g. a second of quiet noise through the recognizer, one frame
+        through the enhancer. Errors raised on the GPU surface here, not in a user's first request.
+        """
 
     @abstractmethod
     def _load(self) -> None: ...
@@ -134,9 +192,13 @@ class FoundationModel(ABC):
 
     def unload(self) -> None:
         """Drop the weights and give memory back."""
-        self._unload()
+        self._release()
         self.loaded = False
         self.device = "unloaded"
+        self.device_note = self.device_error = None
+
+    def _release(self) -> None:
+        self._unload()
         gc.collect()
         torch = sys.modules.get("torch")
         if torch is not None and torch.cuda.is_available():

@@ -48,8 +48,14 @@ class DeepFilterNetEnhancer(FoundationModel):
         lib.df_free.restype = None
         lib.df_free.argtypes = [ctypes.c_void_p]
         self.model = lib
-        self.device = "cpu"  # the DeepFilterNet C runtime runs on the CPU only
+        self.run_on_cpu("the DeepFilterNet C runtime has no GPU code")
         self.model_file = str(model_path()).encode()
+
+    def _probe(self) -> None:
+        """One 10 ms frame of quiet noise through a fresh runtime state."""
+        frame = np.random.default_rng(0).normal(0, 0.01, 480).astype(np.float32)
+        if not np.isfinite(self._enhance_48k(frame)).all():
+            raise RuntimeError("DeepFilterNet returned non-finite samples for a probe frame")
 
     def _enhance_48k(self, x: np.ndarray) -> np.ndarray:
         """Run mono 48 kHz float32 samples through a fresh runtime state (no memory of earlier calls)."""

@@ -17,7 +17,8 @@ from typing import Any
 
 from audiogpt.errors import UserError
 from foundation_models import adapter_class
-from foundation_models.base import FoundationModel
+from foundation_models.base import FoundationModel, resolve_device
+from foundation_models.devices import gpu_memory_used_mb
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ class ModelStatus:
     load_s: float | None
     last_used: float | None
     error: str | None = None
+    device_note: str | None = None  # why it runs where it does, when not where asked (e.g. a CUDA failure)
+    device_error: str | None = None  # the error behind a fallback to the CPU (operators; never shown in chat)
+    gpu_memory_mb: float | None = None  # GPU memory taken by loading it (device-wide reading), on CUDA only
 
 
 class ModelPool:
@@ -50,6 +54,7 @@ class ModelPool:
         self._memory_mb: dict[str, float] = {}
         self._last_used: dict[str, float] = {}
         self._errors: dict[str, str] = {}
+        self._gpu_memory_mb: dict[str, float] = {}
         self._guard = threading.Lock()
 
     @property
@@ -84,6 +89,7 @@ class ModelPool:
 
     def _load_locked(self, task: str, model: FoundationModel) -> None:
         before = _rss_mb()
+        gpu_before = gpu_memory_used_mb(resolve_device(model.requested_device))
         start = time.perf_counter()
         try:
             model.load()
@@ -93,6 +99,11 @@ class ModelPool:
         self._errors.pop(task, None)
         self._load_s[task] = time.perf_counter() - start
         self._memory_mb[task] = max(0.0, _rss_mb() - before)
+        gpu_after = gpu_memory_used_mb(model.device)
+        if gpu_before is not None and gpu_after is not None:
+            self._gpu_memory_mb[task] = max(0.0, gpu_after - gpu_before)
+        if model.device_note:
+            log.warning("%s: %s", task, model.device_note)
         log.info("%s loaded on %s in %.1f s", task, model.device, self._load_s[task])
 
     def preload(self, tasks: Iterable[str]) -> dict[str, str]:
@@ -114,6 +125,7 @@ class ModelPool:
         with self._locks[task]:
             model.unload()
             self._memory_mb.pop(task, None)
+            self._gpu_memory_mb.pop(task, None)
             log.info("unloaded %s", task)
 
     def _enforce_budget(self, keep: str) -> None:
@@ -140,6 +152,9 @@ class ModelPool:
                     load_s=self._load_s.get(task),
                     last_used=self._last_used.get(task),
                     error=self._errors.get(task),
+                    device_note=model.device_note if model else None,
+                    device_error=model.device_error if model else None,
+                    gpu_memory_mb=self._gpu_memory_mb.get(task),
                 )
             )
         return out

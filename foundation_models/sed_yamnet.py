@@ -23,6 +23,7 @@ import numpy as np
 from audiogpt.audio import Audio, check_samples
 from audiogpt.tools.sound_event_detection import SoundEventDetectionInput
 from foundation_models.base import Event, FoundationModel, ModelOutput, RunContext, audio_in, cache_root, package_dir
+from foundation_models.devices import onnx_cuda_dropped, onnx_providers
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +148,19 @@ class YamnetSED(FoundationModel):
         self.quant = read_quantization(model)
         with (data / "yamnet_class_map.csv").open(newline="") as f:
             self.class_names = [row["display_name"] for row in csv.DictReader(f)]
-        self.session = onnxruntime.InferenceSession(str(model), providers=["CPUExecutionProvider"])
-        self.device = "cpu"  # a tiny int8 model: the CPU is the right place for it
+        providers, why_not_cuda = onnx_providers(self.device)
+        if why_not_cuda:
+            self.run_on_cpu(why_not_cuda)
+        self.session = onnxruntime.InferenceSession(str(model), providers=providers)
+        if why_not := onnx_cuda_dropped(self.session, self.device):
+            self.run_on_cpu(why_not)
+
+    def _probe(self) -> None:
+        """One patch (0.96 s) of quiet noise through the model."""
+        noise = np.random.default_rng(0).normal(0, 0.01, MIN_SAMPLES).astype(np.float32)
+        scores = self._scores(log_mel_patches(noise))
+        if scores.shape != (1, len(self.class_names)) or not np.isfinite(scores).all():
+            raise RuntimeError(f"YAMNet gave scores of shape {scores.shape} for one probe patch")
 
     def _scores(self, patches: np.ndarray) -> np.ndarray:
         """Per-patch class probabilities, shape (N, 521); the model takes one patch at a time."""

@@ -14,6 +14,7 @@ from audiogpt.audio import Audio
 from audiogpt.errors import UserError
 from audiogpt.tools.text_to_speech import TextToSpeechInput
 from foundation_models.base import FoundationModel, ModelOutput, RunContext
+from foundation_models.devices import onnx_cuda_dropped, onnx_providers
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,19 @@ class PiperTTS(FoundationModel):
         except ImportError:
             raise UserError(f"Text to speech needs Piper, which is not installed: {INSTALL_HINT}") from None
         model, config = self._voice_files()
-        use_cuda = self.device.startswith("cuda") and ("CUDAExecutionProvider" in onnxruntime.get_available_providers())
-        self.voice = PiperVoice.load(model, config_path=config, use_cuda=use_cuda)
-        self.device = self.device if use_cuda else "cpu"  # report where it really runs
+        providers, why_not_cuda = onnx_providers(self.device)
+        if why_not_cuda:
+            self.run_on_cpu(why_not_cuda)
+        self.voice = PiperVoice.load(model, config_path=config, use_cuda=False)
+        if self.device != "cpu":  # Piper's use_cuda ignores the device index: build the session ourselves
+            self.voice.session = onnxruntime.InferenceSession(str(model), providers=providers)
+            if why_not := onnx_cuda_dropped(self.voice.session, self.device):
+                self.run_on_cpu(why_not)
+
+    def _probe(self) -> None:
+        """Speak one short word."""
+        if not any(chunk.audio_int16_array.size for chunk in self.voice.synthesize("Hello.")):
+            raise RuntimeError("Piper produced no audio for a one-word probe")
 
     def run(self, inputs: TextToSpeechInput, ctx: RunContext) -> ModelOutput:
         """Speak ``text`` at ``speed`` (1.0 normal, 1.5 faster); returns one float32 :class:`Audio`."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import logging
 
 from audiogpt.audio import Audio, check_samples
 from audiogpt.tools.voice_activity_detection import VoiceActivityDetectionInput
 from foundation_models.base import Event, FoundationModel, ModelOutput, RunContext, audio_in
+from foundation_models.devices import onnx_cuda_dropped, onnx_providers
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +27,30 @@ class SileroVAD(FoundationModel):
         # timestamp function are used here.
         from silero_vad import load_silero_vad
 
-        self.model = load_silero_vad(onnx=True)
-        self.device = "cpu"  # the ONNX session runs on the CPU (it is faster there for 32 ms frames)
+        self.model = load_silero_vad(onnx=True)  # its ONNX session is pinned to the CPU provider
+        providers, why_not_cuda = onnx_providers(self.device)
+        if why_not_cuda:
+            self.run_on_cpu(why_not_cuda)
+        elif self.device != "cpu":  # same model file, a session with the CUDA provider
+            import onnxruntime
+
+            options = onnxruntime.SessionOptions()
+            options.inter_op_num_threads = options.intra_op_num_threads = 1  # as silero's own wrapper
+            path = str(importlib.resources.files("silero_vad.data").joinpath("silero_vad.onnx"))
+            self.model.session = onnxruntime.InferenceSession(path, sess_options=options, providers=providers)
+            if why_not := onnx_cuda_dropped(self.model.session, self.device):
+                self.run_on_cpu(why_not)
+
+    def _probe(self) -> None:
+        """One 32 ms frame of quiet noise (16 kHz) through the model, then a clean state."""
+        import numpy as np
+        import torch
+
+        frame = torch.from_numpy(np.random.default_rng(0).normal(0, 0.01, 512).astype(np.float32))
+        probability = float(self.model(frame, SAMPLE_RATE).item())
+        self.model.reset_states()
+        if not 0.0 <= probability <= 1.0:
+            raise RuntimeError(f"Silero VAD gave a speech probability of {probability} for a probe frame")
 
     def run(self, inputs: VoiceActivityDetectionInput, ctx: RunContext) -> ModelOutput:
         """Return one ``speech`` event per detected segment of ``audio`` (times in seconds)."""

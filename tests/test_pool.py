@@ -45,5 +45,5 @@ def test_models_load_on_cuda_when_there_is_one() -> None:
     pool = ModelPool(load_settings().models, device="auto")
     with pool.use("speech_recognition") as model:
         assert model.device == "cuda"
-    with pool.use("voice_activity_detection") as model:
-        assert model.device == "cpu"  # CPU-only runtimes report where they really run
+    with pool.use("speech_enhancement") as model:
+        assert model.device == "cpu" and model.device_note  # CPU-only runtimes say where they run and why
