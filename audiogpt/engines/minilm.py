@@ -11,6 +11,7 @@ checks it against sentence-transformers (cosine ≥ 0.9999).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -68,6 +69,7 @@ class MiniLM:
     weights: dict[str, np.ndarray]
     config: dict[str, Any]
     tokenizer: Any
+    threads: Any = None  # a threadpoolctl controller for numpy's BLAS
 
     @classmethod
     def load(cls, folder: Path) -> MiniLM:
@@ -79,8 +81,10 @@ class MiniLM:
         # as sentence-transformers calls it: pad to the longest in the batch, truncate at 256 tokens
         tokenizer.enable_truncation(MAX_TOKENS)
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        from threadpoolctl import ThreadpoolController
+
         config = json.loads((folder / "config.json").read_text())
-        return cls(load_file(str(folder / "model.safetensors")), config, tokenizer)
+        return cls(load_file(str(folder / "model.safetensors")), config, tokenizer, ThreadpoolController())
 
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
         # as one 2-D product: numpy runs (batch, seq, in) @ (in, out) with a transposed weight
@@ -136,9 +140,12 @@ class MiniLM:
         # sorted by length so each batch pads little; rows go back to the callers' order
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.empty((len(texts), self.config["hidden_size"]), dtype=np.float32)
-        for start in range(0, len(order), BATCH):
-            rows = order[start : start + BATCH]
-            out[rows] = self._batch([texts[i] for i in rows])
+        # One BLAS thread: these products are small, and on a busy machine OpenBLAS threads
+        # waiting for each other made one request's embedding 10-20× slower (measured: 0.5 s vs 0.04 s).
+        with self.threads.limit(limits=1, user_api="blas") if self.threads else contextlib.nullcontext():
+            for start in range(0, len(order), BATCH):
+                rows = order[start : start + BATCH]
+                out[rows] = self._batch([texts[i] for i in rows])
         return out
 
 
