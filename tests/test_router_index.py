@@ -60,6 +60,26 @@ def test_numpy_minilm_matches_sentence_transformers() -> None:
     np.testing.assert_allclose(minilm.embedder().encode([texts[1]])[0], ours[1], atol=1e-5)
 
 
+def test_concurrent_embeddings_restore_the_blas_threads() -> None:
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> list[int]:
+        return [int(lib["num_threads"]) for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    before = blas_threads()
+    results: list[np.ndarray] = []
+    workers = [
+        threading.Thread(target=lambda: results.append(minilm.embedder().encode(["say hi", "trim it"])))
+        for _ in range(4)
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert blas_threads() == before  # the one-thread limit for MiniLM did not leak
+    assert len(results) == 4 and all(np.array_equal(r, results[0]) for r in results)
+
+
 def test_erf_is_accurate() -> None:
     import math
 

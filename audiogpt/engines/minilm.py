@@ -30,6 +30,7 @@ IMPLEMENTATION = "numpy-bert-1"
 
 _MODELS: dict[str, MiniLM] = {}
 _LOCK = threading.Lock()
+_ENCODE_LOCK = threading.Lock()
 
 
 def model_dir() -> Path:
@@ -142,10 +143,14 @@ class MiniLM:
         out = np.empty((len(texts), self.config["hidden_size"]), dtype=np.float32)
         # One BLAS thread: these products are small, and on a busy machine OpenBLAS threads
         # waiting for each other made one request's embedding 10-20× slower (measured: 0.5 s vs 0.04 s).
-        with self.threads.limit(limits=1, user_api="blas") if self.threads else contextlib.nullcontext():
-            for start in range(0, len(order), BATCH):
-                rows = order[start : start + BATCH]
-                out[rows] = self._batch([texts[i] for i in rows])
+        # The limit is process-wide and restored on exit, so calls take turns (else two overlapping
+        # calls could restore each other's limit and leave BLAS at one thread for everyone).
+        with _ENCODE_LOCK:  # the limiter applies its limit when made, so it is made under the lock
+            limit = self.threads.limit(limits=1, user_api="blas") if self.threads else contextlib.nullcontext()
+            with limit:
+                for start in range(0, len(order), BATCH):
+                    rows = order[start : start + BATCH]
+                    out[rows] = self._batch([texts[i] for i in rows])
         return out
 
 
