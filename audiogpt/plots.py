@@ -39,10 +39,33 @@ DB_RANGE = 80.0  # dB of dynamic range shown
 
 
 def _magma() -> np.ndarray:
-    """The magma colour map as a 256×3 uint8 table."""
+    """The magma colour map as a 256×3 uint8 table.
+
+    Read from matplotlib once and kept in the cache folder: importing matplotlib's colour maps
+    costs more than drawing the picture, in every one-shot ``audiogpt run`` that makes audio.
+    """
+    from importlib.metadata import version
+
+    from foundation_models.base import cache_root
+
+    path = cache_root() / "colormaps" / f"magma-{version('matplotlib')}.npy"
+    try:
+        table = np.load(path, allow_pickle=False)
+        if table.shape == (256, 3) and table.dtype == np.uint8:
+            return table
+    except (OSError, ValueError):
+        pass  # not cached yet, or unreadable: read it from matplotlib again
     from matplotlib import colormaps
 
-    return (colormaps["magma"](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
+    table = (colormaps["magma"](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+        np.save(tmp, table)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # an unwritable cache costs speed only
+    return table
 
 
 def waveform_spectrogram(audio: Audio, path: Path, title: str = "") -> Path:

@@ -6,7 +6,8 @@
    compute seconds / audio seconds) on ~10 s of real synthesized speech;
 2. ASR and TTS through the whole agent (offline router, session, files, pictures) vs the raw
    library call on the same input (target ≤ 1.05×);
-3. per-turn agent overhead with the offline router (turn time minus time inside tools).
+3. per-turn agent overhead with the offline router (turn time minus time inside tools);
+4. cold start: a one-shot `audiogpt run` vs Piper alone, fresh processes (bench/cold_start.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -158,6 +160,10 @@ def main() -> None:
         total = time.perf_counter() - start
         overheads.append(total - sum(c.seconds for c in resp.tool_calls))
     print(f"\nper-turn overhead (offline router, VAD turn): median {statistics.median(overheads) * 1000:.0f} ms")
+
+    # -- 4. cold start, in fresh processes ---------------------------------------------------------
+    print()
+    subprocess.run([sys.executable, str(Path(__file__).with_name("cold_start.py")), "--repeat", str(args.repeat)])
 
 
 if __name__ == "__main__":

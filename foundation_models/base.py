@@ -87,11 +87,22 @@ def audios_in(value: object) -> list[Audio]:
         raise TypeError(f"expected a list of decoded Audio, got {type(value).__name__}")
     return [audio_in(v) for v in value]
 
+# What a GPU driver leaves on Linux: NVIDIA (inside containers too), AMD ROCm, WSL's GPU bridge.
+_GPU_DRIVER_FILES = ("/proc/driver/nvidia/version", "/dev/nvidiactl", "/dev/kfd", "/dev/dxg")
+
+
+def _no_gpu_driver() -> bool:
+    """A Linux machine without any GPU driver, where torch cannot see CUDA: no need to import
+    torch (~1 s) only to ask — a one-shot CPU turn (Piper speaking) never needs it otherwise."""
+    return sys.platform == "linux" and not any(os.path.exists(p) for p in _GPU_DRIVER_FILES)
+
 
 def resolve_device(device: str = "auto") -> str:
     """``auto`` means CUDA when torch sees a GPU, else CPU; anything else is taken as given."""
     if device != "auto":
         return device
+    if "torch" not in sys.modules and _no_gpu_driver():
+        return "cpu"
     try:
         import torch
     except ImportError:

