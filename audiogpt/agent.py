@@ -19,6 +19,7 @@ from audiogpt.modality import ModalityTransformer
 from audiogpt.prompts import render_system_prompt
 from audiogpt.response import Response, ResponseGenerator
 from audiogpt.session import Session, SessionStore
+from audiogpt.text import clean_text
 from foundation_models.pool import ModelPool
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ class Agent:
         Raises :class:`UserError` only for an unknown ``session`` id; every other problem comes
         back inside the Response (``error`` set) with the session and its files intact.
         """
+        text = clean_text(text)  # invalid UTF-8, lone surrogates, control characters: never past here
         sess = self.store.open_or_create(session)
         handler = self.handler_cls(sess, self.pool, self.settings.limits)
         builder = ResponseGenerator(sess)
@@ -88,9 +90,9 @@ class Agent:
         query_transcript = None
         try:
             for f in files:
-                sess.ingest(f, limits.max_upload_mb, limits.max_duration_s)
+                sess.ingest(f, limits.max_upload_mb, limits.max_duration_s, limits.decode())
             if voice is not None:
-                heard = sess.ingest(voice, limits.max_upload_mb, limits.max_duration_s)
+                heard = sess.ingest(voice, limits.max_upload_mb, limits.max_duration_s, limits.decode())
                 query_transcript = ModalityTransformer(handler).to_text(heard.name)
                 text = f"{text} {query_transcript}".strip()
             if not text.strip():

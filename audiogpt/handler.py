@@ -18,6 +18,8 @@ from audiogpt.config import Limits
 from audiogpt.errors import UserError
 from audiogpt.session import Artifact, Session
 from audiogpt.tasks import CATALOG, ToolSpec
+from audiogpt.text import clean_text
+from audiogpt.tool_errors import explain_validation, unexpected_failure
 from foundation_models.base import ModelOutput
 from foundation_models.pool import ModelPool
 
@@ -64,7 +66,7 @@ class TaskHandler:
 
     def call(self, tool: str, args: dict[str, Any] | None) -> Observation:
         """Run ``tool``; never raises for bad input or model failure (the observation says why)."""
-        args = dict(args or {})
+        args = _clean_strings(dict(args or {}))  # an engine's answer is text from outside, like a request
         start = time.perf_counter()
         try:
             if len(self.calls) >= self.limits.max_tool_calls:
@@ -76,10 +78,9 @@ class TaskHandler:
         except UserError as exc:
             obs = self._error(tool, args, str(exc))
         except ValidationError as exc:
-            obs = self._error(tool, args, f"invalid arguments for {tool}: {_validation_summary(exc)}")
-        except Exception as exc:  # a model crash must not take the session down
-            log.exception("tool %s failed", tool)
-            obs = self._error(tool, args, f"{tool} failed: {type(exc).__name__}: {exc}")
+            obs = self._error(tool, args, explain_validation(tool, CATALOG[tool].input_model, exc))
+        except Exception as exc:  # a model crash must not take the session down; the log gets the details
+            obs = self._error(tool, args, unexpected_failure(tool, exc))
         obs.seconds = time.perf_counter() - start
         self.calls.append(obs)
         return obs
@@ -87,7 +88,7 @@ class TaskHandler:
     def _error(self, tool: str, args: dict[str, Any], message: str) -> Observation:
         files = ", ".join(a.name for a in self.session.artifacts()) or "none"
         content = f"Error: {message}"
-        if "files in this session" not in message:
+        if "files in this session" not in message and "this session has:" not in message:
             content += f" (files in this session: {files})"
         return Observation(tool, args, ok=False, content=content, error=message)
 
@@ -132,7 +133,7 @@ class TaskHandler:
     def _resolve(self, name: str, kind: str) -> tuple[Artifact, Any]:
         """A file argument → (artifact, decoded audio) for audio, (artifact, path) for other kinds."""
         if kind == "audio":
-            return self.session.load(name, max_duration_s=self.limits.max_duration_s)
+            return self.session.load(name, max_duration_s=self.limits.max_duration_s, limits=self.limits.decode())
         art = self.session.resolve(name)
         if art.kind != kind:
             raise UserError(f"{art.name} is {_a(art.kind)} file, not {_a(kind)} file")
@@ -182,13 +183,16 @@ class TaskHandler:
         )
 
 
+def _clean_strings(value: Any) -> Any:
+    """Every string inside ``value`` as valid UTF-8 without control characters."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(str(k)): _clean_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_strings(v) for v in value]
+    return value
+
+
 def _a(word: str) -> str:
     return ("an " if word[:1] in "aeiou" else "a ") + word
-
-
-def _validation_summary(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:5]:
-        where = ".".join(str(p) for p in err["loc"]) or "input"
-        parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)

@@ -28,8 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audiogpt.audio import AUDIO_EXTENSIONS, Audio, AudioError, load_audio, save_audio
+from audiogpt.audio import (
+    AUDIO_EXTENSIONS,
+    DEFAULT_DECODE_LIMITS,
+    Audio,
+    AudioError,
+    DecodeLimits,
+    load_audio,
+    save_audio,
+)
 from audiogpt.errors import UserError
+from audiogpt.text import clean_text, storable
 
 log = logging.getLogger(__name__)
 
@@ -175,17 +184,22 @@ class Session:
         name = (name or "").strip().strip("'\"`")
         if not name:
             raise UserError("no file name was given")
-        if name.startswith(("/", "\\", "~")) or ".." in name.split("/") or "\\" in name or "\x00" in name:
-            raise UserError(f"{name!r} is not a file name of this session; paths are not accepted")
         files = self.artifacts()
+        listing = ", ".join(a.name + (f" ({a.label})" if a.label else "") for a in files) or "no files yet"
+        shown = clean_text(name)[:200]
+        if name.startswith(("/", "\\", "~")) or ".." in name.split("/") or "\\" in name or "\x00" in name:
+            # Never read outside the session, and never substitute another file for the one named.
+            raise UserError(
+                f"I don't have {shown}; this session has: {listing} "
+                "(paths are not accepted: name a file of this session)"
+            )
         for art in files:
             if art.name == name:
                 return art
         by_label = [a for a in files if a.label == name]
         if len(by_label) >= 1:
             return by_label[-1]  # the newest upload under that name
-        listing = ", ".join(a.name + (f" ({a.label})" if a.label else "") for a in files) or "none yet"
-        raise UserError(f"the file {name} does not exist; files in this session: {listing}")
+        raise UserError(f"I don't have {shown}; this session has: {listing}")
 
     def _new_name(self, kind: str, ext: str) -> str:
         return f"{kind}/{uuid.uuid4().hex[:8]}{ext}"
@@ -199,7 +213,7 @@ class Session:
                     self.id,
                     art.name,
                     art.kind,
-                    art.label,
+                    storable(art.label),
                     art.sample_rate,
                     art.channels,
                     art.duration_s,
@@ -228,7 +242,10 @@ class Session:
         _atomic_write(target, data)
         return self._register(Artifact(name, kind, target, label, provenance=provenance))
 
-    def ingest(self, path: str | os.PathLike[str], max_upload_mb: float, max_duration_s: float) -> Artifact:
+    def ingest(
+        self, path: str | os.PathLike[str], max_upload_mb: float, max_duration_s: float,
+        limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+    ) -> Artifact:  # fmt: skip
         """Copy a user's file into the session after checking it; the original is untouched."""
         src = Path(path)
         label = src.name
@@ -239,7 +256,7 @@ class Session:
             raise UserError(f"{label} is {size_mb:.0f} MB; the upload limit is {max_upload_mb:.0f} MB")
         ext = src.suffix.lower()
         if ext in AUDIO_EXTENSIONS or ext == "":
-            audio = load_audio(src, max_duration_s=max_duration_s, name=label)  # raises AudioError
+            audio = load_audio(src, max_duration_s=max_duration_s, name=label, limits=limits)  # raises AudioError
             name = self._new_name("audio", ext or ".wav")
             target = self.dir / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -260,21 +277,21 @@ class Session:
             f"{label}: unsupported file type {ext!r}; audio {', '.join(AUDIO_EXTENSIONS)} or images/videos are accepted"
         )
 
-    def load(self, name: str, max_duration_s: float | None = None) -> tuple[Artifact, Audio]:
+    def load(
+        self, name: str, max_duration_s: float | None = None, limits: DecodeLimits = DEFAULT_DECODE_LIMITS
+    ) -> tuple[Artifact, Audio]:
         """Resolve and read an audio artifact."""
         art = self.resolve(name)
         if art.kind != "audio":
             raise UserError(f"{art.name} is a {art.kind} file, not audio")
-        return art, load_audio(art.path, max_duration_s=max_duration_s, name=art.name)
+        return art, load_audio(art.path, max_duration_s=max_duration_s, name=art.name, limits=limits)
 
     # ---- turns -----------------------------------------------------------------------------
     def add_turn(self, user_text: str, reply_text: str, response: dict[str, Any]) -> None:
         with self.store.transaction() as db:
             (idx,) = db.execute("SELECT COUNT(*) FROM turns WHERE session_id = ?", (self.id,)).fetchone()
-            db.execute(
-                "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)",
-                (self.id, idx, user_text, reply_text, json.dumps(response, default=str), time.time()),
-            )
+            row = (self.id, idx, storable(user_text), storable(reply_text), json.dumps(response, default=str))
+            db.execute("INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)", (*row, time.time()))
 
     def turns(self) -> list[tuple[str, str]]:
         """(user text, reply text) of every earlier turn, oldest first."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from audiogpt.response import Response
 from audiogpt.tasks import CATALOG
+from audiogpt.text import clean_text
 
 if TYPE_CHECKING:
     from audiogpt.agent import Agent
@@ -68,7 +69,7 @@ def build(agent: Agent) -> Any:
     def respond(message: dict[str, Any] | None, voice: str | None, speak: bool, history: list[Any],
                 session_id: str | None) -> tuple[Any, ...]:  # fmt: skip
         message = message or {}
-        text = (message.get("text") or "").strip()
+        text = clean_text(message.get("text")).strip()
         files = [f if isinstance(f, str) else f.get("path") for f in message.get("files") or []]
         if not text and not files and not voice:
             return history, gr.MultimodalTextbox(value=None), None, session_id

@@ -13,6 +13,7 @@ import numpy as np
 
 from audiogpt.audio import Audio
 from audiogpt.errors import UserError
+from audiogpt.text import clean_text
 from foundation_models.base import FoundationModel, ModelOutput
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class PiperTTS(FoundationModel):
         """Speak ``text`` at ``speed`` (1.0 normal, 1.5 faster); returns one float32 :class:`Audio`."""
         from piper import SynthesisConfig
 
-        text: str = inputs["text"]
+        text = clean_text(inputs["text"])  # Piper's phonemizer dies on NUL ("embedded null character")
         speed = float(inputs.get("speed", 1.0))
         if not text.strip():
             raise UserError("There is no text to speak")
