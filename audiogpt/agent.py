@@ -90,9 +90,9 @@ class Agent:
         query_transcript = None
         try:
             for f in files:
-                sess.ingest(f, limits.max_upload_mb, limits.max_duration_s, limits.decode())
+                sess.ingest(f, limits.max_upload_mb, limits.max_duration_s, limits.decode(), pending=True)
             if voice is not None:
-                heard = sess.ingest(voice, limits.max_upload_mb, limits.max_duration_s, limits.decode())
+                heard = sess.ingest(voice, limits.max_upload_mb, limits.max_duration_s, limits.decode(), pending=True)
                 query_transcript = ModalityTransformer(handler).to_text(heard.name)
                 text = f"{text} {query_transcript}".strip()
             if not text.strip():
@@ -108,6 +108,7 @@ class Agent:
     def _finish(self, sess: Session, text: str, builder: ResponseGenerator, handler: TaskHandler, reply: str,
                 error: str | None, query_transcript: str | None, speak: bool = False) -> Response:  # fmt: skip
         calls = list(handler.calls)
+        reply = clean_text(reply)  # an engine's answer can hold lone surrogates too; stdout and SQLite cannot
         response = builder.build(reply, calls, error=error)
         response.query_transcript = query_transcript
         if speak and calls and calls[-1].tool == "text_to_speech" and calls[-1].ok and response.artifacts:
@@ -128,10 +129,19 @@ class Agent:
             history += [HumanMessage(user), AIMessage(answer)]
         recursion = 2 * self.settings.limits.max_tool_calls + 4
         try:
-            graph = create_agent(model=self.engine, tools=tools, system_prompt=prompt)
-            state = graph.invoke({"messages": [*history, HumanMessage(text)]}, {"recursion_limit": recursion})
+            engine = self.engine
+            if hasattr(engine, "for_turn"):  # the LLM's time budget is per turn (llm.turn_deadline_s)
+                engine = engine.for_turn()
+            graph = create_agent(model=engine, tools=tools, system_prompt=prompt)
+            state: dict[str, Any] = {"messages": []}
+            # stream (not invoke) keeps the last state, so a step limit can be explained by its cause
+            steps = graph.stream({"messages": [*history, HumanMessage(text)]}, {"recursion_limit": recursion},
+                                 stream_mode="values")  # fmt: skip
+            for step in steps:
+                state = step
         except GraphRecursionError:
-            return self._partial(handler, "I stopped after too many steps without finishing."), "too many steps"
+            msg = "I stopped after too many steps without finishing" + _last_tool_error(state["messages"])
+            return self._partial(handler, msg), msg
         except UserError as exc:
             return f"Sorry: {exc}", str(exc)
         except Exception as exc:  # the LLM server is down, refuses the key, times out, …
@@ -193,6 +203,17 @@ class Agent:
             )
             for spec in handler.available_tools()
         ]
+
+
+def _last_tool_error(messages: list[Any]) -> str:
+    """``: <why the last tool step failed>.`` (e.g. an LLM calling a tool that does not exist), or ``.``."""
+    for message in reversed(messages):
+        if getattr(message, "type", "") == "tool":
+            content = str(message.content).strip()
+            if getattr(message, "status", "") == "error" or content.lower().startswith("error"):
+                return ": the last step failed: " + content.removeprefix("Error: ")[:500]
+            break
+    return "."
 
 
 def _message_text(message: Any) -> str:

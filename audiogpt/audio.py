@@ -149,7 +149,7 @@ def load_audio(
     if Path(path).suffix.lower() in FFMPEG_EXTENSIONS:
         return decode_av(path, max_duration_s=max_duration_s, name=label, limits=limits).audio
     try:
-        info = sf.info(str(path))
+        info = sf.info(os.fsencode(path))  # bytes: a name with undecodable bytes opens too
     except Exception as exc:  # libsndfile raises its own error types and RuntimeError
         raise AudioError(f"{label} is not a readable audio file ({_short(exc)})") from exc
     if info.frames == 0 or info.samplerate <= 0:
@@ -162,7 +162,7 @@ def load_audio(
         )
     limits.check(label, info.frames, info.channels, info.samplerate)
     try:
-        samples, sr = sf.read(str(path), dtype="float32", always_2d=False)
+        samples, sr = sf.read(os.fsencode(path), dtype="float32", always_2d=False)
     except Exception as exc:
         raise AudioError(f"{label} could not be decoded ({_short(exc)})") from exc
     return check_samples(Audio(samples, int(sr)), label)

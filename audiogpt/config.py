@@ -54,6 +54,7 @@ class LLMSettings:
     api_key_env: str = "OPENAI_API_KEY"  # variable that holds the key
     temperature: float = 0.0
     timeout_s: float = 60  # per request
+    turn_deadline_s: float = 90  # all requests of one turn together: connect + read + retries
 
     @property
     def api_key(self) -> str | None:

@@ -69,6 +69,14 @@ CREATE TABLE IF NOT EXISTS turns (
     created REAL NOT NULL,
     PRIMARY KEY (session_id, idx)
 );
+-- Uploads of a turn that has not been saved yet, and the process running it. A turn's save
+-- deletes its rows; rows of a process that died (kill -9) name uploads without a turn.
+CREATE TABLE IF NOT EXISTS pending_uploads (
+    session_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    PRIMARY KEY (session_id, name)
+);
 """
 
 
@@ -106,6 +114,19 @@ class SessionStore:
         self._db = sqlite3.connect(self.root / "audiogpt.db", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        self._drop_orphan_uploads()
+
+    def _drop_orphan_uploads(self) -> None:
+        """Remove uploads whose turn was never saved because its process died (kill -9, power loss)."""
+        with self.transaction() as db:
+            rows = db.execute("SELECT session_id, name, pid FROM pending_uploads").fetchall()
+            dead = [(sid, name) for sid, name, pid in rows if not _alive(pid)]
+            for sid, name in dead:
+                db.execute("DELETE FROM artifacts WHERE session_id = ? AND name = ?", (sid, name))
+                db.execute("DELETE FROM pending_uploads WHERE session_id = ? AND name = ?", (sid, name))
+        for sid, name in dead:
+            (self.root / "sessions" / sid / name).unlink(missing_ok=True)
+            log.info("removed %s of session %s: uploaded by a turn that never finished", name, sid)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -204,9 +225,11 @@ class Session:
     def _new_name(self, kind: str, ext: str) -> str:
         return f"{kind}/{uuid.uuid4().hex[:8]}{ext}"
 
-    def _register(self, art: Artifact) -> Artifact:
+    def _register(self, art: Artifact, pending: bool = False) -> Artifact:
         art.created = time.time()
         with self.store.transaction() as db:
+            if pending:
+                db.execute("INSERT INTO pending_uploads VALUES (?, ?, ?)", (self.id, art.name, os.getpid()))
             db.execute(
                 "INSERT INTO artifacts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -233,20 +256,25 @@ class Session:
         return self._register(art)
 
     def save_file(
-        self, kind: str, ext: str, data: bytes, provenance: dict[str, Any], label: str | None = None
-    ) -> Artifact:
+        self, kind: str, ext: str, data: bytes, provenance: dict[str, Any], label: str | None = None,
+        pending: bool = False,
+    ) -> Artifact:  # fmt: skip
         """Store bytes (an image, a video, a text) atomically as a new artifact."""
         name = self._new_name(kind, ext)
         target = self.dir / name
         target.parent.mkdir(parents=True, exist_ok=True)
         _atomic_write(target, data)
-        return self._register(Artifact(name, kind, target, label, provenance=provenance))
+        return self._register(Artifact(name, kind, target, label, provenance=provenance), pending)
 
     def ingest(
         self, path: str | os.PathLike[str], max_upload_mb: float, max_duration_s: float,
-        limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+        limits: DecodeLimits = DEFAULT_DECODE_LIMITS, pending: bool = False,
     ) -> Artifact:  # fmt: skip
-        """Copy a user's file into the session after checking it; the original is untouched."""
+        """Copy a user's file into the session after checking it; the original is untouched.
+
+        ``pending``: the upload belongs to a turn being run; it is kept when that turn is saved
+        (:meth:`add_turn`) and removed at the next start if the process dies first.
+        """
         src = Path(path)
         label = src.name
         if not src.is_file():
@@ -267,12 +295,12 @@ class Session:
                 name, "audio", target, label, audio.sample_rate, audio.channels, audio.duration_s,
                 {"tool": "upload", "source": label},
             )  # fmt: skip
-            return self._register(art)
+            return self._register(art, pending)
         if ext in VIDEO_EXTENSIONS:
             _check_video(src, label)
         for kind, exts in (("image", IMAGE_EXTENSIONS), ("video", VIDEO_EXTENSIONS)):
             if ext in exts:
-                return self.save_file(kind, ext, src.read_bytes(), {"tool": "upload", "source": label}, label)
+                return self.save_file(kind, ext, src.read_bytes(), {"tool": "upload", "source": label}, label, pending)
         raise AudioError(
             f"{label}: unsupported file type {ext!r}; audio {', '.join(AUDIO_EXTENSIONS)} or images/videos are accepted"
         )
@@ -292,6 +320,7 @@ class Session:
             (idx,) = db.execute("SELECT COUNT(*) FROM turns WHERE session_id = ?", (self.id,)).fetchone()
             row = (self.id, idx, storable(user_text), storable(reply_text), json.dumps(response, default=str))
             db.execute("INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)", (*row, time.time()))
+            db.execute("DELETE FROM pending_uploads WHERE session_id = ? AND pid = ?", (self.id, os.getpid()))
 
     def turns(self) -> list[tuple[str, str]]:
         """(user text, reply text) of every earlier turn, oldest first."""
@@ -312,6 +341,19 @@ def _check_video(path: Path, label: str) -> None:
                 raise UserError(f"{label} holds no video or audio stream")
     except (av.error.FFmpegError, OSError) as exc:
         raise UserError(f"{label} is not a readable video file ({str(exc)[:200]})") from exc
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a reused pid counts as alive: never delete a live turn's files)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
