@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -26,7 +27,7 @@ from audiogpt.handler import TaskHandler
 from audiogpt.session import Session, SessionStore
 from foundation_models.base import FoundationModel, ModelOutput
 from foundation_models.pool import ModelPool
-from tests.fakes import ScriptedChatModel, SilentServer, tool_call
+from tests.fakes import FakeOpenAIServer, ScriptedChatModel, SilentServer, completion, tool_call
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_LIBRARY_TEXT = ("LibsndfileError", "Error opening", "Format not recognised", "ValueError", "Traceback", "<_io")
@@ -290,3 +291,75 @@ def test_kill_9_during_a_turn_leaves_no_orphan_upload(_workspace: Path, tmp_path
     session = SessionStore(_workspace).open(sid)  # the next start cleans up
     assert session.artifacts() == [] and session.turns() == []
     assert not list((session.dir / "audio").glob("*.wav"))
+
+
+# ---- 4 and 5 through the LLM engine (the real openai client against a scripted local server) ------
+FILE_RE = re.compile(r"audio/[0-9a-f]{8}\.wav")
+
+
+def call_on_session_file(tool: str, raw_args: str) -> Any:
+    """A scripted LLM step: call ``tool`` with ``raw_args`` (raw JSON; FILE = the session's file)."""
+
+    def step(request: dict[str, Any]) -> dict[str, Any]:
+        name = FILE_RE.search(request["messages"][0]["content"])
+        assert name, "the system prompt lists the session's files"
+        return completion(tool_calls=[(tool, raw_args.replace("FILE", name.group(0)))])
+
+    return step
+
+
+def run_llm_script(pool: ModelPool, tmp_path: Path, steps: list[Any]) -> tuple[Any, list[str], Agent]:
+    wav = tmp_path / "clip.wav"
+    sf.write(wav, 0.1 * np.sin(np.arange(32000) / 5).astype(np.float32), 16000)
+    with FakeOpenAIServer([*steps, completion("Done.")]) as server:
+        agent = Agent(load_settings(engine="llm", llm={"base_url": server.base_url, "model": "scripted"}), pool=pool)
+        resp = agent.run("do these things", files=[wav])
+    results = [str(r["messages"][-1]["content"]) for r in server.requests[1:]]
+    return resp, results, agent
+
+
+def test_llm_naming_a_file_outside_the_session_gets_i_dont_have_it(pool: ModelPool, tmp_path: Path) -> None:
+    steps = [
+        call_on_session_file("speech_recognition", '{"audio": "/etc/passwd"}'),
+        call_on_session_file("convert_audio", '{"audio": "/etc/passwd", "format": "mp3"}'),
+        call_on_session_file(
+            "apply_audio_effect", '{"audio": "../../../../etc/hosts", "effects": [{"name": "reverb"}]}'
+        ),
+        call_on_session_file("speech_enhancement", '{"audio": "holiday.wav"}'),
+    ]
+    resp, results, agent = run_llm_script(pool, tmp_path, steps)
+    for named, result in zip(
+        ["/etc/passwd", "/etc/passwd", "../../../../etc/hosts", "holiday.wav"], results, strict=True
+    ):
+        assert result.startswith(f"Error: I don't have {named}; this session has: audio/"), result
+        assert "(clip.wav)" in result
+    assert not any(c.ok for c in resp.tool_calls)
+    assert [a.label for a in agent.store.open(resp.session_id).artifacts()] == ["clip.wav"]  # nothing substituted
+
+
+@pytest.mark.parametrize(
+    ("tool", "raw_args", "sentence"),
+    [
+        ("apply_audio_effect", '{"audio": "FILE", "effects": [{"name": "gain", "gain_db": -1e9}]}',
+         "gain_db must be between −60 and 40 dB; you asked for −1000000000"),
+        ("apply_audio_effect", '{"audio": "FILE", "effects": [{"name": "normalize_loudness", "target_lufs": 50}]}',
+         "target_lufs must be between −70 and −5 LUFS; you asked for 50"),
+        ("concatenate_audio", '{"audio_files": ["FILE", "FILE"], "gap_s": -5}',
+         "gap_s must be between 0 and 600 s; you asked for −5"),
+        ("change_pitch", '{"audio": "FILE", "semitones": NaN}',
+         "semitones must be a finite number between −24 and 24 semitones; you asked for nan"),
+        ("convert_audio", '{"audio": "FILE", "sample_rate": 1}',
+         "sample_rate must be between 8000 and 192000 Hz; you asked for 1"),
+        ("apply_audio_effect", '{"audio": "FILE", "effects": [{"name": "delay", "delay_s": 1000}]}',
+         "delay_s must be between 0 and 5 s; you asked for 1000"),
+        ("change_speed", '{"audio": "FILE", "factor": 100000}',
+         "factor must be between 0.25 and 4; you asked for 100000"),
+    ],
+    ids=["gain-1e9", "lufs+50", "gap-5s", "pitch-nan", "rate-1hz", "delay-1000s", "speed-1e5"],
+)  # fmt: skip
+def test_llm_out_of_range_values_get_a_sentence_with_the_range(pool: ModelPool, tmp_path: Path, tool: str,
+                                                               raw_args: str, sentence: str) -> None:  # fmt: skip
+    resp, (result,), _ = run_llm_script(pool, tmp_path, [call_on_session_file(tool, raw_args)])
+    assert result.startswith(f"Error: invalid arguments for {tool}: {sentence} (files in this session: "), result
+    assert "Input should" not in result and "pydantic" not in result
+    assert not resp.tool_calls[0].ok and resp.artifacts == []
