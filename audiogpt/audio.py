@@ -5,6 +5,7 @@ Samples are float32 in [-1, 1], shaped ``(frames,)`` for mono or ``(frames, chan
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -14,8 +15,11 @@ import numpy as np
 
 from audiogpt.errors import UserError
 
+log = logging.getLogger(__name__)
+
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".m4a", ".aac", ".wma", ".mka")
 FFMPEG_EXTENSIONS = (".m4a", ".aac", ".wma", ".mka")  # libsndfile cannot read these; PyAV (FFmpeg) decodes them
+READABLE = ("WAV", "FLAC", "MP3", "Ogg/Opus", "AIFF", "M4A/AAC")  # what a user may send, in words
 # Formats a tool can write: extension → (libsndfile container, default subtype).
 WRITE_FORMATS = {
     "wav": ("WAV", "PCM_16"),
@@ -151,7 +155,11 @@ def load_audio(
     try:
         info = sf.info(os.fsencode(path))  # bytes: a name with undecodable bytes opens too
     except Exception as exc:  # libsndfile raises its own error types and RuntimeError
-        raise AudioError(f"{label} is not a readable audio file ({_short(exc)})") from exc
+        log.info("cannot read %s: %s", label, _short(exc))
+        raise AudioError(
+            f"{label} is not a readable audio file: its contents are not {', '.join(READABLE)} audio "
+            "(or the file is damaged)"
+        ) from exc
     if info.frames == 0 or info.samplerate <= 0:
         raise AudioError(f"{label} contains no samples")
     duration = info.frames / info.samplerate
@@ -164,7 +172,8 @@ def load_audio(
     try:
         samples, sr = sf.read(os.fsencode(path), dtype="float32", always_2d=False)
     except Exception as exc:
-        raise AudioError(f"{label} could not be decoded ({_short(exc)})") from exc
+        log.info("cannot decode %s: %s", label, _short(exc))
+        raise AudioError(f"{label} could not be decoded: the file is damaged or cut short") from exc
     return check_samples(Audio(samples, int(sr)), label)
 
 
@@ -195,7 +204,8 @@ def decode_av(
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError) as exc:
-        raise AudioError(f"{label} is not readable ({_short(exc)})") from exc
+        log.info("FFmpeg cannot open %s: %s", label, _short(exc))
+        raise AudioError(f"{label} is not a readable audio or video file (or the file is damaged)") from exc
     with container:
         streams = list(container.streams.audio)
         if not streams:
@@ -222,7 +232,8 @@ def decode_av(
                 chunks += [f.to_ndarray().reshape(-1, channels) for f in resampler.resample(frame)]
             chunks += [f.to_ndarray().reshape(-1, channels) for f in resampler.resample(None)]
         except av.error.FFmpegError as exc:
-            raise AudioError(f"the audio of {label} could not be decoded ({_short(exc)})") from exc
+            log.info("FFmpeg cannot decode %s: %s", label, _short(exc))
+            raise AudioError(f"the audio of {label} could not be decoded: the file is damaged or cut short") from exc
         codec = chosen.codec_context.name
     if not chunks or rate <= 0:
         raise AudioError(f"the audio stream of {label} contains no samples")

@@ -117,6 +117,8 @@ class TaskHandler:
                 f"{tool} took longer than {self.limits.tool_timeout_s:g} s and was abandoned "
                 "(limits.tool_timeout_s in the config)"
             ) from None
+        if any(a.frames == 0 for a in output.audio):  # an empty file is no answer (and cannot be played or drawn)
+            raise UserError(f"{tool} produced no audio from this input; check its length and the arguments")
         provenance = {
             "tool": tool,
             "arguments": validated.model_dump(),

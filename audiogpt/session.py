@@ -277,8 +277,8 @@ class Session:
         """
         src = Path(path)
         label = src.name
-        if not src.is_file():
-            raise UserError(f"{label}: no such file")
+        if not src.is_file():  # a directory, FIFO or device would hang or mislead a decoder
+            raise UserError(f"{label}: no such file" if not src.exists() else f"{label} is not a regular file")
         size_mb = src.stat().st_size / 2**20
         if size_mb > max_upload_mb:
             raise UserError(f"{label} is {size_mb:.0f} MB; the upload limit is {max_upload_mb:.0f} MB")
@@ -340,7 +340,8 @@ def _check_video(path: Path, label: str) -> None:
             if not container.streams.video and not container.streams.audio:
                 raise UserError(f"{label} holds no video or audio stream")
     except (av.error.FFmpegError, OSError) as exc:
-        raise UserError(f"{label} is not a readable video file ({str(exc)[:200]})") from exc
+        log.info("FFmpeg cannot open %s: %s", label, str(exc)[:200])
+        raise UserError(f"{label} is not a readable video file (or the file is damaged)") from exc
 
 
 def _alive(pid: int) -> bool:
