@@ -6,8 +6,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from audiogpt.response import Response
-from audiogpt.tasks import CATALOG
 from audiogpt.text import clean_text
+from audiogpt.tools import CATALOG
 
 if TYPE_CHECKING:
     from audiogpt.agent import Agent

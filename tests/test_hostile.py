@@ -25,7 +25,7 @@ from audiogpt.cli import main as cli_main
 from audiogpt.config import Limits, load_settings
 from audiogpt.handler import TaskHandler
 from audiogpt.session import Session, SessionStore
-from foundation_models.base import FoundationModel, ModelOutput
+from foundation_models.base import FoundationModel, ModelOutput, RunContext
 from foundation_models.pool import ModelPool
 from tests.fakes import FakeOpenAIServer, ScriptedChatModel, SilentServer, completion, tool_call
 
@@ -162,7 +162,7 @@ class BrokenModel(FoundationModel):
     def _load(self) -> None:
         pass
 
-    def run(self, **inputs: Any) -> ModelOutput:
+    def run(self, inputs: Any, ctx: RunContext) -> ModelOutput:
         raise RuntimeError("cuDNN exploded in /srv/secret/model.bin")
 
 
