@@ -34,11 +34,16 @@ class Limits:
     max_upload_mb: float = 200  # largest file accepted into a session, in MiB
     max_duration_s: float = 1800  # longest audio a tool reads, in seconds
     tool_timeout_s: float = 600  # one tool call's limit, in seconds
+    tool_timeouts_s: dict[str, float] = field(default_factory=dict)  # per-tool overrides of tool_timeout_s
     max_tool_calls: int = 8  # tool calls in one turn
     memory_budget_mb: float = 0  # 0 = unlimited; else LRU unload past this many MiB of resident models
     max_decoded_mb: float = 1024  # largest decoded audio (frames × channels × 4 bytes), checked before decoding
     max_channels: int = 64  # most channels an audio file may have
     max_sample_rate_hz: int = 192_000  # highest sample rate an audio file may have
+
+    def timeout_for(self, tool: str) -> float:
+        """Seconds a call of ``tool`` may run before it is stopped."""
+        return float(self.tool_timeouts_s.get(tool, self.tool_timeout_s))
 
     def decode(self) -> DecodeLimits:
         """The limits every audio file is checked against before it is decoded."""

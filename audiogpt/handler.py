@@ -114,12 +114,13 @@ class TaskHandler:
         ctx = RunContext(max_output_s=self.limits.max_duration_s)
         future = _EXECUTOR.submit(self._run_model, tool, inputs, ctx)
         try:
-            output, model_name = future.result(timeout=self.limits.tool_timeout_s)
+            output, model_name = future.result(timeout=self.limits.timeout_for(tool))
         except FutureTimeout:
             ctx.cancel_event.set()  # an adapter that checks ctx stops and releases its model
+            future.add_done_callback(lambda _f: log.info("%s stopped after its time limit; its model is free", tool))
             raise UserError(
-                f"{tool} took longer than {self.limits.tool_timeout_s:g} s and was abandoned "
-                "(limits.tool_timeout_s in the config)"
+                f"{tool} took longer than {self.limits.timeout_for(tool):g} s and was stopped "
+                "(limits.tool_timeout_s, or limits.tool_timeouts_s for one tool, in the config)"
             ) from None
         if any(a.frames == 0 for a in output.audio):  # an empty file is no answer (and cannot be played or drawn)
             raise UserError(f"{tool} produced no audio from this input; check its length and the arguments")
