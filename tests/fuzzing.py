@@ -38,7 +38,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
 from audiogpt.agent import Agent
-from audiogpt.config import load_settings
+from audiogpt.config import Limits, load_settings
 from audiogpt.handler import TaskHandler
 
 OUTCOMES = ("clean error", "success", "traceback", "raw library error", "hang", "crash", "data loss",
@@ -88,6 +88,8 @@ class World:
     def __init__(self, root: Path, tool_timeout_s: float = 20.0) -> None:
         self.root = root
         limits = {"tool_timeout_s": tool_timeout_s, "max_decoded_mb": 64, "max_duration_s": 120}
+        known = set(Limits.__dataclass_fields__)  # older checkouts lack some limits (to fuzz them for comparison)
+        limits = {k: v for k, v in limits.items() if k in known}
         self.settings = load_settings(workspace=str(root / "ws"), engine="offline", limits=limits)
         self.agent = Agent(self.settings)
         self.sources = root / "sources"
@@ -152,7 +154,8 @@ def classify(world: World, ok: bool, messages: list[str], inputs: list[str]) -> 
         for listing in re.findall(r"(?:this session has:|files in this session:)([^\n]*)", text):
             if any(name in listing for name in foreign):
                 return "cross-session read", text[:300]
-    if any(name in foreign for name in inputs):
+    own = {a.name for a in world.session.artifacts()}
+    if any(name in foreign or name not in own for name in inputs):
         return "cross-session read", ", ".join(inputs)
     root = str(world.root)
     for text in messages:
@@ -163,20 +166,11 @@ def classify(world: World, ok: bool, messages: list[str], inputs: list[str]) -> 
 
 
 def response_outcome(world: World, resp: Any) -> tuple[str, str]:
+    """Classify an agent turn; the files its tools read are the parents recorded in the outputs' provenance."""
     messages = [resp.text or "", resp.error or ""] + [c.observation for c in resp.tool_calls]
-    inputs = [n for c in resp.tool_calls if c.ok for n in _arg_names(c.args)]
+    made = [world.session.resolve(name) for c in resp.tool_calls if c.ok for name in c.files]
+    inputs = [parent for art in made for parent in art.provenance.get("parents", [])]
     return classify(world, resp.ok, messages, inputs)
-
-
-def _arg_names(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value.strip().strip("'\"`")
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _arg_names(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _arg_names(v)
 
 
 # ---- running -----------------------------------------------------------------------------------------
