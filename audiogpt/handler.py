@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
@@ -25,6 +26,7 @@ from foundation_models.base import ModelOutput, RunContext
 from foundation_models.pool import ModelPool
 
 log = logging.getLogger(__name__)
+PROGRESS_LOG_S = 2.0  # at most one progress line per call every 2 s in the log
 
 # Model calls run here so a call can be abandoned at its time limit without blocking the turn.
 _EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="audiogpt-tool")
@@ -60,6 +62,8 @@ class TaskHandler:
         self.pool = pool
         self.limits = limits
         self.calls: list[Observation] = []  # every call of the current turn, in order
+        # (tool, done, total, unit) while a long call runs, e.g. sentences of text_to_speech; a front end sets it
+        self.on_progress: Callable[[str, int, int, str], None] | None = None
 
     def available_tools(self) -> list[ToolSpec]:
         """Catalog tools that have a model configured."""
@@ -111,7 +115,7 @@ class TaskHandler:
                 art, resolved[name] = self._resolve(value, kind)
                 parents.append(art)
         inputs = validated.model_copy(update=resolved)  # file names → Audio (or a path for videos)
-        ctx = RunContext(max_output_s=self.limits.max_duration_s)
+        ctx = RunContext(max_output_s=self.limits.max_duration_s, on_progress=self._progress_of(tool))
         future = _EXECUTOR.submit(self._run_model, tool, inputs, ctx)
         try:
             output, model_name = future.result(timeout=self.limits.timeout_for(tool))
@@ -136,6 +140,20 @@ class TaskHandler:
         made = [self.session.save_audio(a, provenance, ext, output.audio_subtype) for a in output.audio]
         made += [self.session.save_file("image", ".png", png, provenance) for png in output.images]
         return self._observe(spec, validated.model_dump(), output, made, [p.name for p in parents])
+
+    def _progress_of(self, tool: str) -> Callable[[int, int, str], None]:
+        """Where an adapter's progress goes: ``self.on_progress`` (a front end) and the log."""
+
+        last = [0.0]
+
+        def report(done: int, total: int, what: str) -> None:
+            if done >= total or time.monotonic() - last[0] >= PROGRESS_LOG_S:
+                last[0] = time.monotonic()
+                log.info("%s: %d of %d %s", tool, done, total, what)
+            if self.on_progress is not None:
+                self.on_progress(tool, done, total, what)
+
+        return report
 
     def _resolve(self, name: str, kind: str) -> tuple[Artifact, Any]:
         """A file argument → (artifact, decoded audio) for audio, (artifact, path) for other kinds."""

@@ -88,3 +88,12 @@ def test_whisper_stops_between_segments(pool: ModelPool) -> None:
 def test_per_tool_time_limits_come_from_the_config() -> None:
     limits = load_settings(limits={"tool_timeouts_s": {"text_to_speech": 900}}).limits
     assert limits.timeout_for("text_to_speech") == 900 and limits.timeout_for("trim_audio") == limits.tool_timeout_s
+
+
+def test_the_handler_passes_progress_to_a_front_end(pool: ModelPool, _workspace: Path) -> None:
+    handler = TaskHandler(SessionStore(_workspace).create(), pool, Limits())
+    seen: list[tuple[str, int, int, str]] = []
+    handler.on_progress = lambda tool, done, total, what: seen.append((tool, done, total, what))
+    obs = handler.call("text_to_speech", {"text": "Hello there. How are you?"})
+    assert obs.ok, obs.content
+    assert seen[0] == ("text_to_speech", 0, 2, "sentences") and seen[-1] == ("text_to_speech", 2, 2, "sentences")
