@@ -166,6 +166,11 @@ class Agent:
                 "Your session and files are intact; please try again or rephrase."
             )
         where = self.settings.llm.base_url or "api.openai.com"
+        if isinstance(exc, TimeoutError) and "turn_deadline_s" in detail:  # our own budget ran out
+            return (
+                f"The language model ({self.settings.llm.model} at {where}) gave {detail}. "
+                "Your session and files are intact; try again, or use the offline engine (AUDIOGPT_ENGINE=offline)."
+            )
         return (
             f"The language model ({self.settings.llm.model} at {where}) failed: {type(exc).__name__}: {detail}. "
             "Your session and files are intact; try again, or use the offline engine (AUDIOGPT_ENGINE=offline)."
