@@ -20,6 +20,7 @@ from audiogpt.observation import Observation
 from audiogpt.prompts import render_system_prompt
 from audiogpt.response import Response, ResponseGenerator
 from audiogpt.session import Session, SessionStore
+from audiogpt.text import clean_text
 from foundation_models.pool import ModelPool
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ class Agent:
         Raises :class:`UserError` only for an unknown ``session`` id; every other problem comes
         back inside the Response (``error`` set) with the session and its files intact.
         """
+        text = clean_text(text)  # invalid UTF-8, lone surrogates, control characters: never past here
         sess = self.store.open_or_create(session)
         handler = self.handler_cls(sess, self.pool, self.settings.limits)
         builder = ResponseGenerator(sess)
@@ -89,9 +91,9 @@ class Agent:
         query_transcript = None
         try:
             for f in files:
-                sess.ingest(f, limits.max_upload_mb, limits.max_duration_s)
+                sess.ingest(f, limits.max_upload_mb, limits.max_duration_s, limits.decode(), pending=True)
             if voice is not None:
-                heard = sess.ingest(voice, limits.max_upload_mb, limits.max_duration_s)
+                heard = sess.ingest(voice, limits.max_upload_mb, limits.max_duration_s, limits.decode(), pending=True)
                 query_transcript = ModalityTransformer(handler).to_text(heard.name)
                 text = f"{text} {query_transcript}".strip()
             if not text.strip():
@@ -107,6 +109,7 @@ class Agent:
     def _finish(self, sess: Session, text: str, builder: ResponseGenerator, handler: TaskHandler, reply: str,
                 error: str | None, query_transcript: str | None, speak: bool = False) -> Response:  # fmt: skip
         calls = list(handler.calls)
+        reply = clean_text(reply)  # an engine's answer can hold lone surrogates too; stdout and SQLite cannot
         response = builder.build(reply, calls, error=error)
         response.query_transcript = query_transcript
         if speak and calls and calls[-1].tool == "text_to_speech" and calls[-1].ok and response.artifacts:
@@ -127,10 +130,19 @@ class Agent:
             history += [HumanMessage(user), AIMessage(answer)]
         recursion = 2 * self.settings.limits.max_tool_calls + 4
         try:
-            graph = create_agent(model=self.engine, tools=tools, system_prompt=prompt)
-            state = graph.invoke({"messages": [*history, HumanMessage(text)]}, {"recursion_limit": recursion})
+            engine = self.engine
+            if hasattr(engine, "for_turn"):  # the LLM's time budget is per turn (llm.turn_deadline_s)
+                engine = engine.for_turn()
+            graph = create_agent(model=engine, tools=tools, system_prompt=prompt)
+            state: dict[str, Any] = {"messages": []}
+            # stream (not invoke) keeps the last state, so a step limit can be explained by its cause
+            steps = graph.stream({"messages": [*history, HumanMessage(text)]}, {"recursion_limit": recursion},
+                                 stream_mode="values")  # fmt: skip
+            for step in steps:
+                state = step
         except GraphRecursionError:
-            return self._partial(handler, "I stopped after too many steps without finishing."), "too many steps"
+            msg = "I stopped after too many steps without finishing" + _last_tool_error(state["messages"])
+            return self._partial(handler, msg), msg
         except UserError as exc:
             return f"Sorry: {exc}", str(exc)
         except Exception as exc:  # the LLM server is down, refuses the key, times out, …
@@ -155,6 +167,11 @@ class Agent:
                 "Your session and files are intact; please try again or rephrase."
             )
         where = self.settings.llm.base_url or "api.openai.com"
+        if isinstance(exc, TimeoutError) and "turn_deadline_s" in detail:  # our own budget ran out
+            return (
+                f"The language model ({self.settings.llm.model} at {where}) gave {detail}. "
+                "Your session and files are intact; try again, or use the offline engine (AUDIOGPT_ENGINE=offline)."
+            )
         return (
             f"The language model ({self.settings.llm.model} at {where}) failed: {type(exc).__name__}: {detail}. "
             "Your session and files are intact; try again, or use the offline engine (AUDIOGPT_ENGINE=offline)."
@@ -192,6 +209,17 @@ class Agent:
             )
             for spec in handler.available_tools()
         ]
+
+
+def _last_tool_error(messages: list[Any]) -> str:
+    """``: <why the last tool step failed>.`` (e.g. an LLM calling a tool that does not exist), or ``.``."""
+    for message in reversed(messages):
+        if getattr(message, "type", "") == "tool":
+            content = str(message.content).strip()
+            if getattr(message, "status", "") == "error" or content.lower().startswith("error"):
+                return ": the last step failed: " + content.removeprefix("Error: ")[:500]
+            break
+    return "."
 
 
 def _message_text(message: Any) -> str:

@@ -102,8 +102,14 @@ def _print_response(resp: Response) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from audiogpt.text import clean_text
+
+    request = clean_text(args.request)  # argv may hold invalid UTF-8 (surrogate-escaped) or control bytes
+    if not request.strip() and not args.voice:
+        print('audiogpt: the request is empty; e.g. audiogpt run "transcribe this" --file clip.wav', file=sys.stderr)
+        return 2
     agent = _agent(args)
-    resp = agent.run(args.request, files=args.file, session=args.session, speak=args.speak, voice=args.voice)
+    resp = agent.run(request, files=args.file, session=args.session, speak=args.speak, voice=args.voice)
     if args.json:
         print(json.dumps(resp.to_dict(), indent=2, default=str))
     else:

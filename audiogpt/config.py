@@ -6,11 +6,14 @@ import copy
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from audiogpt.errors import UserError
+
+if TYPE_CHECKING:
+    from audiogpt.audio import DecodeLimits
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
@@ -31,8 +34,22 @@ class Limits:
     max_upload_mb: float = 200  # largest file accepted into a session, in MiB
     max_duration_s: float = 1800  # longest audio a tool reads, in seconds
     tool_timeout_s: float = 600  # one tool call's limit, in seconds
+    tool_timeouts_s: dict[str, float] = field(default_factory=dict)  # per-tool overrides of tool_timeout_s
     max_tool_calls: int = 8  # tool calls in one turn
     memory_budget_mb: float = 0  # 0 = unlimited; else LRU unload past this many MiB of resident models
+    max_decoded_mb: float = 1024  # largest decoded audio (frames × channels × 4 bytes), checked before decoding
+    max_channels: int = 64  # most channels an audio file may have
+    max_sample_rate_hz: int = 192_000  # highest sample rate an audio file may have
+
+    def timeout_for(self, tool: str) -> float:
+        """Seconds a call of ``tool`` may run before it is stopped."""
+        return float(self.tool_timeouts_s.get(tool, self.tool_timeout_s))
+
+    def decode(self) -> DecodeLimits:
+        """The limits every audio file is checked against before it is decoded."""
+        from audiogpt.audio import DecodeLimits
+
+        return DecodeLimits(self.max_decoded_mb, self.max_channels, self.max_sample_rate_hz)
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,7 @@ class LLMSettings:
     api_key_env: str = "OPENAI_API_KEY"  # variable that holds the key
     temperature: float = 0.0
     timeout_s: float = 60  # per request
+    turn_deadline_s: float = 90  # all requests of one turn together: connect + read + retries
 
     @property
     def api_key(self) -> str | None:

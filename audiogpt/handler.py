@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -17,12 +18,15 @@ from audiogpt.config import Limits
 from audiogpt.errors import UserError
 from audiogpt.observation import Observation
 from audiogpt.session import Artifact, Session
+from audiogpt.text import clean_text
+from audiogpt.tool_errors import explain_validation, unexpected_failure
 from audiogpt.tools import CATALOG, ToolSpec
 from audiogpt.tools.base import ToolInput
 from foundation_models.base import ModelOutput, RunContext
 from foundation_models.pool import ModelPool
 
 log = logging.getLogger(__name__)
+PROGRESS_LOG_S = 2.0  # at most one progress line per call every 2 s in the log
 
 # Model calls run here so a call can be abandoned at its time limit without blocking the turn.
 _EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="audiogpt-tool")
@@ -36,6 +40,8 @@ class TaskHandler:
         self.pool = pool
         self.limits = limits
         self.calls: list[Observation] = []  # every call of the current turn, in order
+        # (tool, done, total, unit) while a long call runs, e.g. sentences of text_to_speech; a front end sets it
+        self.on_progress: Callable[[str, int, int, str], None] | None = None
 
     def available_tools(self) -> list[ToolSpec]:
         """Catalog tools that have a model configured."""
@@ -43,7 +49,7 @@ class TaskHandler:
 
     def call(self, tool: str, args: dict[str, Any] | None) -> Observation:
         """Run ``tool``; never raises for bad input or model failure (the observation says why)."""
-        args = dict(args or {})
+        args = _clean_strings(dict(args or {}))  # an engine's answer is text from outside, like a request
         start = time.perf_counter()
         try:
             if len(self.calls) >= self.limits.max_tool_calls:
@@ -55,10 +61,9 @@ class TaskHandler:
         except UserError as exc:
             obs = self._error(tool, args, str(exc))
         except ValidationError as exc:
-            obs = self._error(tool, args, f"invalid arguments for {tool}: {_validation_summary(exc)}")
-        except Exception as exc:  # a model crash must not take the session down
-            log.exception("tool %s failed", tool)
-            obs = self._error(tool, args, f"{tool} failed: {type(exc).__name__}: {exc}")
+            obs = self._error(tool, args, explain_validation(tool, CATALOG[tool].input_model, exc))
+        except Exception as exc:  # a model crash must not take the session down; the log gets the details
+            obs = self._error(tool, args, unexpected_failure(tool, exc))
         obs.seconds = time.perf_counter() - start
         self.calls.append(obs)
         return obs
@@ -66,7 +71,7 @@ class TaskHandler:
     def _error(self, tool: str, args: dict[str, Any], message: str) -> Observation:
         files = ", ".join(a.name for a in self.session.artifacts()) or "none"
         content = f"Error: {message}"
-        if "files in this session" not in message:
+        if "files in this session" not in message and "this session has:" not in message:
             content += f" (files in this session: {files})"
         return Observation(tool, args, ok=False, content=content, error=message)
 
@@ -88,16 +93,19 @@ class TaskHandler:
                 art, resolved[name] = self._resolve(value, kind)
                 parents.append(art)
         inputs = validated.model_copy(update=resolved)  # file names → Audio (or a path for videos)
-        ctx = RunContext(max_output_s=self.limits.max_duration_s)
+        ctx = RunContext(max_output_s=self.limits.max_duration_s, on_progress=self._progress_of(tool))
         future = _EXECUTOR.submit(self._run_model, tool, inputs, ctx)
         try:
-            output, model_name = future.result(timeout=self.limits.tool_timeout_s)
+            output, model_name = future.result(timeout=self.limits.timeout_for(tool))
         except FutureTimeout:
             ctx.cancel_event.set()  # an adapter that checks ctx stops and releases its model
+            future.add_done_callback(lambda _f: log.info("%s stopped after its time limit; its model is free", tool))
             raise UserError(
-                f"{tool} took longer than {self.limits.tool_timeout_s:g} s and was abandoned "
-                "(limits.tool_timeout_s in the config)"
+                f"{tool} took longer than {self.limits.timeout_for(tool):g} s and was stopped "
+                "(limits.tool_timeout_s, or limits.tool_timeouts_s for one tool, in the config)"
             ) from None
+        if any(a.frames == 0 for a in output.audio):  # an empty file is no answer (and cannot be played or drawn)
+            raise UserError(f"{tool} produced no audio from this input; check its length and the arguments")
         provenance = {
             "tool": tool,
             "arguments": validated.model_dump(),
@@ -111,10 +119,24 @@ class TaskHandler:
         made += [self.session.save_file("image", ".png", png, provenance) for png in output.images]
         return self._observe(spec, validated.model_dump(), output, made, [p.name for p in parents])
 
+    def _progress_of(self, tool: str) -> Callable[[int, int, str], None]:
+        """Where an adapter's progress goes: ``self.on_progress`` (a front end) and the log."""
+
+        last = [0.0]
+
+        def report(done: int, total: int, what: str) -> None:
+            if done >= total or time.monotonic() - last[0] >= PROGRESS_LOG_S:
+                last[0] = time.monotonic()
+                log.info("%s: %d of %d %s", tool, done, total, what)
+            if self.on_progress is not None:
+                self.on_progress(tool, done, total, what)
+
+        return report
+
     def _resolve(self, name: str, kind: str) -> tuple[Artifact, Any]:
         """A file argument → (artifact, decoded audio) for audio, (artifact, path) for other kinds."""
         if kind == "audio":
-            return self.session.load(name, max_duration_s=self.limits.max_duration_s)
+            return self.session.load(name, max_duration_s=self.limits.max_duration_s, limits=self.limits.decode())
         art = self.session.resolve(name)
         if art.kind != kind:
             raise UserError(f"{art.name} is {_a(art.kind)} file, not {_a(kind)} file")
@@ -188,13 +210,16 @@ def _seed(validated: ToolInput, output: ModelOutput) -> int | None:
     return int(used) if isinstance(used, (int, float)) and not isinstance(used, bool) else None
 
 
+def _clean_strings(value: Any) -> Any:
+    """Every string inside ``value`` as valid UTF-8 without control characters."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(str(k)): _clean_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_strings(v) for v in value]
+    return value
+
+
 def _a(word: str) -> str:
     return ("an " if word[:1] in "aeiou" else "a ") + word
-
-
-def _validation_summary(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:5]:
-        where = ".".join(str(p) for p in err["loc"]) or "input"
-        parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audiogpt.audio import Audio, AudioError, load_audio, save_audio
+from audiogpt.audio import DEFAULT_DECODE_LIMITS, Audio, AudioError, DecodeLimits, load_audio, save_audio
 from audiogpt.errors import UserError
 from audiogpt.formats import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from audiogpt.text import clean_text, storable
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,14 @@ CREATE TABLE IF NOT EXISTS turns (
     response TEXT NOT NULL,
     created REAL NOT NULL,
     PRIMARY KEY (session_id, idx)
+);
+-- Uploads of a turn that has not been saved yet, and the process running it. A turn's save
+-- deletes its rows; rows of a process that died (kill -9) name uploads without a turn.
+CREATE TABLE IF NOT EXISTS pending_uploads (
+    session_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    PRIMARY KEY (session_id, name)
 );
 """
 
@@ -96,6 +105,19 @@ class SessionStore:
         self._db = sqlite3.connect(self.root / "audiogpt.db", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        self._drop_orphan_uploads()
+
+    def _drop_orphan_uploads(self) -> None:
+        """Remove uploads whose turn was never saved because its process died (kill -9, power loss)."""
+        with self.transaction() as db:
+            rows = db.execute("SELECT session_id, name, pid FROM pending_uploads").fetchall()
+            dead = [(sid, name) for sid, name, pid in rows if not _alive(pid)]
+            for sid, name in dead:
+                db.execute("DELETE FROM artifacts WHERE session_id = ? AND name = ?", (sid, name))
+                db.execute("DELETE FROM pending_uploads WHERE session_id = ? AND name = ?", (sid, name))
+        for sid, name in dead:
+            (self.root / "sessions" / sid / name).unlink(missing_ok=True)
+            log.info("removed %s of session %s: uploaded by a turn that never finished", name, sid)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -174,31 +196,38 @@ class Session:
         name = (name or "").strip().strip("'\"`")
         if not name:
             raise UserError("no file name was given")
-        if name.startswith(("/", "\\", "~")) or ".." in name.split("/") or "\\" in name or "\x00" in name:
-            raise UserError(f"{name!r} is not a file name of this session; paths are not accepted")
         files = self.artifacts()
+        listing = ", ".join(a.name + (f" ({a.label})" if a.label else "") for a in files) or "no files yet"
+        shown = clean_text(name)[:200]
+        if name.startswith(("/", "\\", "~")) or ".." in name.split("/") or "\\" in name or "\x00" in name:
+            # Never read outside the session, and never substitute another file for the one named.
+            raise UserError(
+                f"I don't have {shown}; this session has: {listing} "
+                "(paths are not accepted: name a file of this session)"
+            )
         for art in files:
             if art.name == name:
                 return art
         by_label = [a for a in files if a.label == name]
         if len(by_label) >= 1:
             return by_label[-1]  # the newest upload under that name
-        listing = ", ".join(a.name + (f" ({a.label})" if a.label else "") for a in files) or "none yet"
-        raise UserError(f"the file {name} does not exist; files in this session: {listing}")
+        raise UserError(f"I don't have {shown}; this session has: {listing}")
 
     def _new_name(self, kind: str, ext: str) -> str:
         return f"{kind}/{uuid.uuid4().hex[:8]}{ext}"
 
-    def _register(self, art: Artifact) -> Artifact:
+    def _register(self, art: Artifact, pending: bool = False) -> Artifact:
         art.created = time.time()
         with self.store.transaction() as db:
+            if pending:
+                db.execute("INSERT INTO pending_uploads VALUES (?, ?, ?)", (self.id, art.name, os.getpid()))
             db.execute(
                 "INSERT INTO artifacts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     self.id,
                     art.name,
                     art.kind,
-                    art.label,
+                    storable(art.label),
                     art.sample_rate,
                     art.channels,
                     art.duration_s,
@@ -218,27 +247,35 @@ class Session:
         return self._register(art)
 
     def save_file(
-        self, kind: str, ext: str, data: bytes, provenance: dict[str, Any], label: str | None = None
-    ) -> Artifact:
+        self, kind: str, ext: str, data: bytes, provenance: dict[str, Any], label: str | None = None,
+        pending: bool = False,
+    ) -> Artifact:  # fmt: skip
         """Store bytes (an image, a video, a text) atomically as a new artifact."""
         name = self._new_name(kind, ext)
         target = self.dir / name
         target.parent.mkdir(parents=True, exist_ok=True)
         _atomic_write(target, data)
-        return self._register(Artifact(name, kind, target, label, provenance=provenance))
+        return self._register(Artifact(name, kind, target, label, provenance=provenance), pending)
 
-    def ingest(self, path: str | os.PathLike[str], max_upload_mb: float, max_duration_s: float) -> Artifact:
-        """Copy a user's file into the session after checking it; the original is untouched."""
+    def ingest(
+        self, path: str | os.PathLike[str], max_upload_mb: float, max_duration_s: float,
+        limits: DecodeLimits = DEFAULT_DECODE_LIMITS, pending: bool = False,
+    ) -> Artifact:  # fmt: skip
+        """Copy a user's file into the session after checking it; the original is untouched.
+
+        ``pending``: the upload belongs to a turn being run; it is kept when that turn is saved
+        (:meth:`add_turn`) and removed at the next start if the process dies first.
+        """
         src = Path(path)
         label = src.name
-        if not src.is_file():
-            raise UserError(f"{label}: no such file")
+        if not src.is_file():  # a directory, FIFO or device would hang or mislead a decoder
+            raise UserError(f"{label}: no such file" if not src.exists() else f"{label} is not a regular file")
         size_mb = src.stat().st_size / 2**20
         if size_mb > max_upload_mb:
             raise UserError(f"{label} is {size_mb:.0f} MB; the upload limit is {max_upload_mb:.0f} MB")
         ext = src.suffix.lower()
         if ext in AUDIO_EXTENSIONS or ext == "":
-            audio = load_audio(src, max_duration_s=max_duration_s, name=label)  # raises AudioError
+            audio = load_audio(src, max_duration_s=max_duration_s, name=label, limits=limits)  # raises AudioError
             name = self._new_name("audio", ext or ".wav")
             target = self.dir / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -249,31 +286,32 @@ class Session:
                 name, "audio", target, label, audio.sample_rate, audio.channels, audio.duration_s,
                 {"tool": "upload", "source": label},
             )  # fmt: skip
-            return self._register(art)
+            return self._register(art, pending)
         if ext in VIDEO_EXTENSIONS:
             _check_video(src, label)
         for kind, exts in (("image", IMAGE_EXTENSIONS), ("video", VIDEO_EXTENSIONS)):
             if ext in exts:
-                return self.save_file(kind, ext, src.read_bytes(), {"tool": "upload", "source": label}, label)
+                return self.save_file(kind, ext, src.read_bytes(), {"tool": "upload", "source": label}, label, pending)
         raise AudioError(
             f"{label}: unsupported file type {ext!r}; audio {', '.join(AUDIO_EXTENSIONS)} or images/videos are accepted"
         )
 
-    def load(self, name: str, max_duration_s: float | None = None) -> tuple[Artifact, Audio]:
+    def load(
+        self, name: str, max_duration_s: float | None = None, limits: DecodeLimits = DEFAULT_DECODE_LIMITS
+    ) -> tuple[Artifact, Audio]:
         """Resolve and read an audio artifact."""
         art = self.resolve(name)
         if art.kind != "audio":
             raise UserError(f"{art.name} is a {art.kind} file, not audio")
-        return art, load_audio(art.path, max_duration_s=max_duration_s, name=art.name)
+        return art, load_audio(art.path, max_duration_s=max_duration_s, name=art.name, limits=limits)
 
     # ---- turns -----------------------------------------------------------------------------
     def add_turn(self, user_text: str, reply_text: str, response: dict[str, Any]) -> None:
         with self.store.transaction() as db:
             (idx,) = db.execute("SELECT COUNT(*) FROM turns WHERE session_id = ?", (self.id,)).fetchone()
-            db.execute(
-                "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)",
-                (self.id, idx, user_text, reply_text, json.dumps(response, default=str), time.time()),
-            )
+            row = (self.id, idx, storable(user_text), storable(reply_text), json.dumps(response, default=str))
+            db.execute("INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)", (*row, time.time()))
+            db.execute("DELETE FROM pending_uploads WHERE session_id = ? AND pid = ?", (self.id, os.getpid()))
 
     def turns(self) -> list[tuple[str, str]]:
         """(user text, reply text) of every earlier turn, oldest first."""
@@ -293,7 +331,21 @@ def _check_video(path: Path, label: str) -> None:
             if not container.streams.video and not container.streams.audio:
                 raise UserError(f"{label} holds no video or audio stream")
     except (av.error.FFmpegError, OSError) as exc:
-        raise UserError(f"{label} is not a readable video file ({str(exc)[:200]})") from exc
+        log.info("FFmpeg cannot open %s: %s", label, str(exc)[:200])
+        raise UserError(f"{label} is not a readable video file (or the file is damaged)") from exc
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a reused pid counts as alive: never delete a live turn's files)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _atomic_write(target: Path, data: bytes) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import TYPE_CHECKING, Any
 
+from audiogpt.errors import UserError
 from audiogpt.response import Response
+from audiogpt.text import clean_text
 from audiogpt.tools import CATALOG
 
 if TYPE_CHECKING:
@@ -70,7 +73,7 @@ def build(agent: Agent) -> Any:
     def respond(message: dict[str, Any] | None, voice: str | None, speak: bool, history: list[Any],
                 session_id: str | None) -> tuple[Any, ...]:  # fmt: skip
         message = message or {}
-        text = (message.get("text") or "").strip()
+        text = clean_text(message.get("text")).strip()
         files = [f if isinstance(f, str) else f.get("path") for f in message.get("files") or []]
         if not text and not files and not voice:
             return history, gr.MultimodalTextbox(value=None), None, session_id
@@ -82,9 +85,11 @@ def build(agent: Agent) -> Any:
             history.append({"role": "user", "content": text})
         try:
             resp = agent.run(text, files=files, session=session_id, speak=speak, voice=voice)
-        except Exception as exc:  # keep serving whatever happened
-            log.exception("turn failed")
-            history.append({"role": "assistant", "content": f"Sorry, something went wrong: {exc}"})
+        except Exception as exc:  # keep serving whatever happened; the log has the details, the user a sentence
+            incident = uuid.uuid4().hex[:8]
+            log.exception("turn failed (incident %s)", incident)
+            why = str(exc) if isinstance(exc, UserError) else f"something went wrong (logged as {incident})"
+            history.append({"role": "assistant", "content": f"Sorry, {why}"})
             return history, gr.MultimodalTextbox(value=None), None, session_id
         history.extend(response_messages(resp))
         return history, gr.MultimodalTextbox(value=None), None, resp.session_id

@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from audiogpt.errors import UserError
+
 if TYPE_CHECKING:
     from foundation_models.base import FoundationModel
 
@@ -39,7 +41,12 @@ def adapter_class(ref: str) -> type[FoundationModel]:
     """Import the adapter class named by ``ref`` (a short name or ``module:Class``)."""
     target = ADAPTERS.get(ref, ref)
     if ":" not in target:
-        raise ValueError(f"Adapter {ref!r} not found; available adapters = {sorted(ADAPTERS)}")
+        raise UserError(f"Adapter {ref!r} not found; available adapters = {sorted(ADAPTERS)}")
     module_name, class_name = target.split(":", 1)
-    cls: type[FoundationModel] = getattr(importlib.import_module(module_name), class_name)
+    try:  # a configuration mistake, said as such (the handler hides unexpected exceptions from users)
+        cls: type[FoundationModel] = getattr(importlib.import_module(module_name), class_name)
+    except ModuleNotFoundError as exc:
+        raise UserError(f"adapter {ref!r} cannot be imported: module {exc.name!r} is not installed") from exc
+    except AttributeError as exc:
+        raise UserError(f"adapter {ref!r}: module {module_name} has no class {class_name}") from exc
     return cls

@@ -71,9 +71,9 @@ class FasterWhisperASR(FoundationModel):
 
     def run(self, inputs: SpeechRecognitionInput, ctx: RunContext) -> ModelOutput:
         """Transcribe ``audio`` (an :class:`Audio`), optionally in a given ``language`` code."""
-        return self._transcribe(audio_in(inputs.audio), language=inputs.language, task="transcribe")
+        return self._transcribe(audio_in(inputs.audio), language=inputs.language, task="transcribe", ctx=ctx)
 
-    def _transcribe(self, audio: Audio, language: str | None, task: str) -> ModelOutput:
+    def _transcribe(self, audio: Audio, language: str | None, task: str, ctx: RunContext | None = None) -> ModelOutput:
         if language:
             language = language.strip().lower()
             if self.english_only and language != "en":
@@ -94,7 +94,12 @@ class FasterWhisperASR(FoundationModel):
             beam_size=int(self.options.get("beam_size", 5)),
             vad_filter=bool(self.options.get("vad_filter", True)),  # skips silence, where Whisper hallucinates
         )
-        rows = [{"start": float(s.start), "end": float(s.end), "text": s.text.strip()} for s in segments]
+        rows = []
+        for seg in segments:  # a generator: each segment is decoded when asked for, so a stop lands between them
+            if ctx is not None:
+                ctx.check_cancelled()
+                ctx.progress(int(seg.end), int(audio.duration_s), "seconds")
+            rows.append({"start": float(seg.start), "end": float(seg.end), "text": seg.text.strip()})
         text = " ".join(r["text"] for r in rows if r["text"])
         log.debug("transcribed %.1f s of audio (%s) into %d segments", audio.duration_s, info.language, len(rows))
         return ModelOutput(text=text, info={"language": info.language, "segments": rows})

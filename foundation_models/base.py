@@ -87,6 +87,7 @@ def audios_in(value: object) -> list[Audio]:
         raise TypeError(f"expected a list of decoded Audio, got {type(value).__name__}")
     return [audio_in(v) for v in value]
 
+
 # What a GPU driver leaves on Linux: NVIDIA (inside containers too), AMD ROCm, WSL's GPU bridge.
 _GPU_DRIVER_FILES = ("/proc/driver/nvidia/version", "/dev/nvidiactl", "/dev/kfd", "/dev/dxg")
 

@@ -3,13 +3,12 @@ quality), channels (mono average / stereo copy) and bit depth."""
 
 from __future__ import annotations
 
-from audiogpt.audio import OPUS_RATES
+from audiogpt.audio import FORMAT_LIMITS, check_writable, format_limits
 from audiogpt.tools.convert_audio import ConvertAudioInput
 from foundation_models.base import ModelOutput, RunContext, audio_in
 from foundation_models.edit_base import EditingTool, as_channels, from_frames
 
 SUBTYPES = {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}  # bit depth → soundfile subtype (wav/flac)
-MP3_MAX_RATE = 48000  # MPEG-1 Layer III goes up to 48 kHz
 
 
 class ConvertAudio(EditingTool):
@@ -24,12 +23,17 @@ class ConvertAudio(EditingTool):
         if inputs.channels:
             audio = from_frames(as_channels(audio, inputs.channels), audio.sample_rate)
         rate = inputs.sample_rate or audio.sample_rate
-        if fmt == "opus" and rate not in OPUS_RATES:
-            notes.append(f"Opus takes {', '.join(map(str, OPUS_RATES))} Hz, so the audio was resampled to 48000 Hz.")
-            rate = 48000
-        if fmt == "mp3" and rate > MP3_MAX_RATE:
-            notes.append(f"MP3 goes up to {MP3_MAX_RATE} Hz, so the audio was resampled to {MP3_MAX_RATE} Hz.")
-            rate = MP3_MAX_RATE
+        most, low, high, rates = FORMAT_LIMITS[fmt]
+        if audio.channels > most:  # which channels to keep or fold has no single right answer: ask
+            check_writable(fmt, audio.channels, rate)
+        if rates is not None and rate not in rates:
+            usable = min(rates, key=lambda r: (abs(r - rate), -r))
+            notes.append(f"{format_limits(fmt)}, so the audio was resampled to {usable} Hz (from {rate} Hz).")
+            rate = usable
+        elif not low <= rate <= high:
+            usable = min(max(rate, low), high)
+            notes.append(f"{format_limits(fmt)}, so the audio was resampled to {usable} Hz (from {rate} Hz).")
+            rate = usable
         audio = audio.resample(rate, quality="VHQ")
         depth = inputs.bit_depth
         subtype = SUBTYPES[int(depth)] if depth else None

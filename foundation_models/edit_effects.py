@@ -25,6 +25,7 @@ TAIL_FLOOR = 10 ** (-60 / 20)  # a reverb/delay tail ends 60 dB below the peak
 MAX_TAIL_S = 20.0  # the longest tail appended, seconds
 COMB_S = 1617 / 44100  # Freeverb's longest comb filter: one trip round the reverb loop, seconds
 BS1770_BLOCK_S = 0.4  # ITU-R BS.1770 measures loudness in 400 ms blocks
+BS1770_MAX_CHANNELS = 5  # pyloudnorm's channel weights cover L, R, C, Ls, Rs
 FILTER_ORDER = 4  # high/low-pass: 4th-order Butterworth, 24 dB per octave
 FILTERS = ("highpass", "lowpass", "low_shelf", "high_shelf", "peak_eq")
 
@@ -164,6 +165,11 @@ def _normalize_loudness(x: np.ndarray, sr: int, target: float, notes: list[str])
         raise UserError(
             f"normalize_loudness needs at least {BS1770_BLOCK_S} s of audio to measure loudness (ITU-R BS.1770); "
             f"this clip is {x.shape[1] / sr:.2f} s — use normalize_peak instead"
+        )
+    if x.shape[0] > BS1770_MAX_CHANNELS:
+        raise UserError(
+            f"normalize_loudness measures at most {BS1770_MAX_CHANNELS} channels (ITU-R BS.1770 weights up to "
+            f"5.1 without the LFE); this audio has {x.shape[0]}: convert it to stereo first, or use normalize_peak"
         )
     with warnings.catch_warnings(), np.errstate(divide="ignore"):
         warnings.simplefilter("ignore")  # pyloudnorm warns on clipping; the chain's peak check handles it

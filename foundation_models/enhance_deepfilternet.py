@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 48000  # Hz, DeepFilterNet's only rate
 DELAY_SAMPLES = 1440  # output lag of the runtime at 48 kHz (30 ms)
+FRAMES_PER_CHECK = 50  # look for cancellation every 50 frames (0.5 s of audio, a few ms of work)
 DEFAULT_ATTEN_LIM_DB = 100.0  # how far noise may be pushed down; 100 dB = no limit
 _FLOAT_P = ctypes.POINTER(ctypes.c_float)
 
@@ -57,7 +58,7 @@ class DeepFilterNetEnhancer(FoundationModel):
         if not np.isfinite(self._enhance_48k(frame)).all():
             raise RuntimeError("DeepFilterNet returned non-finite samples for a probe frame")
 
-    def _enhance_48k(self, x: np.ndarray) -> np.ndarray:
+    def _enhance_48k(self, x: np.ndarray, ctx: RunContext | None = None) -> np.ndarray:
         """Run mono 48 kHz float32 samples through a fresh runtime state (no memory of earlier calls)."""
         lib = self.model
         atten = float(self.options.get("atten_lim_db", DEFAULT_ATTEN_LIM_DB))
@@ -71,6 +72,9 @@ class DeepFilterNetEnhancer(FoundationModel):
             padded[: x.size] = x
             out = np.zeros_like(padded)
             for start in range(0, padded.size, hop):
+                if ctx is not None and start % (hop * FRAMES_PER_CHECK) == 0:
+                    ctx.check_cancelled()  # a call past its time limit stops here and frees the model
+                    ctx.progress(start, padded.size, "samples")
                 lib.df_process_frame(
                     state, padded[start : start + hop].ctypes.data_as(_FLOAT_P), out[start:].ctypes.data_as(_FLOAT_P)
                 )
@@ -83,7 +87,7 @@ class DeepFilterNetEnhancer(FoundationModel):
         audio: Audio = check_samples(audio_in(inputs.audio))
         self.load()
         x = audio.mono().resample(SAMPLE_RATE).samples
-        y = Audio(self._enhance_48k(np.ascontiguousarray(x, dtype=np.float32)), SAMPLE_RATE)
+        y = Audio(self._enhance_48k(np.ascontiguousarray(x, dtype=np.float32), ctx), SAMPLE_RATE)
         y = y.resample(audio.sample_rate)
         samples = np.zeros(audio.frames, dtype=np.float32)
         n = min(audio.frames, y.frames)

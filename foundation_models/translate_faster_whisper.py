@@ -86,4 +86,4 @@ class FasterWhisperTranslate(FasterWhisperASR):
     # It reuses FasterWhisperASR's loading but serves another tool, so its input model differs.
     def run(self, inputs: SpeechTranslationInput, ctx: RunContext) -> ModelOutput:  # type: ignore[override]
         """Translate the speech in ``audio`` into English; ``info['language']`` is the detected language."""
-        return self._transcribe(audio_in(inputs.audio), language=None, task="translate")
+        return self._transcribe(audio_in(inputs.audio), language=None, task="translate", ctx=ctx)

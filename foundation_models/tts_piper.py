@@ -6,12 +6,14 @@ Piper is GPL-3.0-or-later, so it lives in the optional ``tts`` extra.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
 
 from audiogpt.audio import Audio
 from audiogpt.errors import UserError
+from audiogpt.text import clean_text
 from audiogpt.tools.text_to_speech import TextToSpeechInput
 from foundation_models.base import FoundationModel, ModelOutput, RunContext
 from foundation_models.devices import onnx_cuda_dropped, onnx_providers
@@ -21,6 +23,22 @@ log = logging.getLogger(__name__)
 EMBEDDED_JOE = "embedded:joe-medium"
 INSTALL_HINT = "pip install 'audiogpt[tts]'"
 INT16_SCALE = 32768.0  # full scale of 16-bit PCM
+MAX_PIECE_CHARS = 400  # a longer sentence is cut at a comma or space (one ONNX call cannot be stopped midway)
+_SENTENCE_END = re.compile(r"(?<=[.!?;:…])\s+|\n+")
+
+
+def split_sentences(text: str, limit: int = MAX_PIECE_CHARS) -> list[str]:
+    """``text`` as sentences of at most ``limit`` characters (long ones cut at a comma, else a space)."""
+    pieces: list[str] = []
+    for sentence in filter(None, (s.strip() for s in _SENTENCE_END.split(text))):
+        while len(sentence) > limit:
+            comma, space = sentence.rfind(", ", 0, limit), sentence.rfind(" ", 0, limit)
+            cut = comma + 1 if comma > limit // 2 else (space if space > limit // 4 else limit)
+            pieces.append(sentence[:cut].strip())
+            sentence = sentence[cut:].strip()
+        if sentence:
+            pieces.append(sentence)
+    return pieces
 
 
 class PiperTTS(FoundationModel):
@@ -71,7 +89,7 @@ class PiperTTS(FoundationModel):
         """Speak ``text`` at ``speed`` (1.0 normal, 1.5 faster); returns one float32 :class:`Audio`."""
         from piper import SynthesisConfig
 
-        text = inputs.text
+        text = clean_text(inputs.text)  # Piper's phonemizer dies on NUL ("embedded null character")
         speed = float(inputs.speed)
         if not text.strip():
             raise UserError("There is no text to speak")
@@ -80,7 +98,13 @@ class PiperTTS(FoundationModel):
         self.load()
         # Piper's length_scale stretches phoneme durations: the voice's own default divided by speed.
         syn_config = SynthesisConfig(length_scale=self.voice.config.length_scale / speed)
-        chunks = [chunk.audio_int16_array for chunk in self.voice.synthesize(text, syn_config)]
+        pieces = split_sentences(text)
+        chunks = []
+        for done, piece in enumerate(pieces):  # one piece at a time: progress, and a stop between pieces
+            ctx.check_cancelled()
+            ctx.progress(done, len(pieces), "sentences")
+            chunks += [chunk.audio_int16_array for chunk in self.voice.synthesize(piece, syn_config)]
+        ctx.progress(len(pieces), len(pieces), "sentences")
         if not chunks:
             raise UserError("The text contains nothing that can be spoken")
         samples = np.concatenate(chunks).astype(np.float32) / INT16_SCALE

@@ -92,10 +92,10 @@ def test_tool_errors_become_observations_and_nothing_is_lost(pool: ModelPool, tm
     sf.write(wav, [0.1, -0.1] * 8000, 16000)
     resp = agent.run("transcribe it", files=[wav])
     model.assert_complete()
-    assert seen[0].startswith("Error: the file audio/deadbeef.wav does not exist; files in this session: audio/")
+    assert seen[0].startswith("Error: I don't have audio/deadbeef.wav; this session has: audio/")
     assert "beep.wav" in seen[0]
     assert "paths are not accepted" in seen[1]
-    assert "invalid arguments for text_to_speech: text" in seen[2]
+    assert "invalid arguments for text_to_speech: text is empty" in seen[2]
     assert "volume" in seen[3]
     assert "make_coffee" in resp.text  # LangChain told the model that tool does not exist
     assert not resp.ok

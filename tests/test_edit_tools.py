@@ -101,7 +101,7 @@ def test_trim_rejects_bad_spans_and_keeps_the_file(handler: TaskHandler, session
     before = digest(session, name)
     cases = [
         ({"start_s": 2.5, "end_s": 1.0}, "must be before end_s"),
-        ({"start_s": -1.0}, "greater than or equal to 0"),
+        ({"start_s": -1.0}, "start_s must be between 0 and 36000 s; you asked for −1"),
         ({"start_s": float("nan")}, "finite number"),
         ({"start_s": 5.0}, "past the end"),
         ({}, "give start_s and/or end_s"),

@@ -33,7 +33,7 @@ def test_lazy_preload_status_and_lru_budget() -> None:
 
 def test_unknown_adapter_names_the_available_ones() -> None:
     pool = ModelPool({"speech_recognition": {"adapter": "whisperx"}})
-    with pytest.raises(ValueError, match="available adapters"):
+    with pytest.raises(UserError, match="available adapters"):
         pool.adapter("speech_recognition")
     assert pool.preload(["speech_recognition"])["speech_recognition"]
 

@@ -51,9 +51,9 @@ def test_sessions_cannot_read_each_other(_workspace: Path, wav: Path) -> None:
     store = SessionStore(_workspace)
     a, b = store.create(), store.create()
     art = a.ingest(wav, 10, 60)
-    with pytest.raises(UserError, match="does not exist"):
+    with pytest.raises(UserError, match="I don't have"):
         b.resolve(art.name)
-    with pytest.raises(UserError, match="does not exist"):
+    with pytest.raises(UserError, match="I don't have"):
         b.resolve("beep.wav")
 
 
