@@ -39,7 +39,7 @@ _RANGE_RES = (
 )  # fmt: skip
 _HZ_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(k?hz|k)\b", re.I)
 DB_RE = re.compile(r"([+\-−]?\s?\d+(?:\.\d+)?)\s*(?:db|decibels?)\b", re.I)
-BREAK_RE = re.compile(r",|;|\band\b|\bwith\b|\bthen\b|\bplus\b|\+", re.I)
+BREAK_RE = re.compile(r",|;|\band\b|\bwith\b|\bthen\b|\bplus\b|\+(?!\s?\d)", re.I)  # "+6 dB" is a sign
 
 
 def number(word: str) -> float:
@@ -60,11 +60,12 @@ def seconds(text: str, default_unit: str | None = None) -> float | None:
     m = re.search(TIME, text, re.I)
     if m:
         value = m.group(0)
+        sign = -1.0 if re.search(r"(?:^|\s)[-−]$", text[: m.start()]) else 1.0  # "a −5 second gap"
         if ":" in value:
             parts = [float(p) for p in value.split(":")]
-            return sum(p * 60**i for i, p in enumerate(reversed(parts)))
+            return sign * sum(p * 60**i for i, p in enumerate(reversed(parts)))
         pairs = re.findall(rf"({NUM})\s*-?\s*({_UNIT})", value, re.I)
-        return sum(number(n) * _unit_s(u) for n, u in pairs)
+        return sign * sum(number(n) * _unit_s(u) for n, u in pairs)
     if default_unit:
         m = re.search(r"(?<![\w.-])(\d+(?:\.\d+)?|\.\d+)\b(?!\s*(?:db|hz|khz|%|lufs|x\b))", text, re.I)
         return float(m.group(1)) * _unit_s(default_unit) if m else None
@@ -106,6 +107,16 @@ def _near(text: str, start: int, end: int) -> tuple[str, str]:
     before = text[:start]
     breaks = list(BREAK_RE.finditer(before))
     return after[: cut.start()] if cut else after, before[breaks[-1].end() :] if breaks else before
+
+
+_ODD_NUMBER_RE = re.compile(r"[+\-−]?\b(?:nan|inf(?:inity)?|\d+(?:\.\d+)?e[+\-]?\d+)\b", re.I)
+
+
+def odd_number(text: str) -> str | None:
+    """A number written so that no reader takes it faithfully ("1e9", "nan", "inf"), or None. Such a
+    value is refused with a sentence rather than read as some other number."""
+    m = _ODD_NUMBER_RE.search(text)
+    return m.group(0) if m else None
 
 
 def has(rx: str, text: str) -> bool:

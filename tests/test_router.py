@@ -170,8 +170,9 @@ def test_numeric_and_language_arguments(router: OfflineRouter) -> None:
     assert "language" not in first_call(router, "transcribe it")["args"]
     call = first_call(router, "detect speech with a threshold of 0.3")
     assert call["name"] == "voice_activity_detection" and call["args"]["threshold"] == 0.3
-    for call in (first_call(router, t) for t in ("list the top 50 sounds", "say 'hi' at 9x speed")):
-        CATALOG[call["name"]].input_model.model_validate(call["args"])  # clamped to the schema
+    for text in ("list the top 50 sounds", "say 'hi' at 9x speed"):  # out of range: refused as said, not clamped
+        msg = router.invoke([system(FILES), HumanMessage(text)])
+        assert not msg.tool_calls and "can't run" in msg.text, text
 
 
 def test_file_arguments(router: OfflineRouter) -> None:

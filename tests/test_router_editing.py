@@ -19,7 +19,7 @@ from audiogpt import slots
 from audiogpt.engines import router_args as ra
 from audiogpt.engines import router_files as rf
 from audiogpt.engines.router import OfflineRouter
-from audiogpt.engines.router_binding import PENDING, clamp
+from audiogpt.engines.router_binding import PENDING
 from audiogpt.tools import CATALOG
 from audiogpt.tools.apply_audio_effect import effects
 from audiogpt.tools.change_pitch import pitch_args
@@ -291,16 +291,11 @@ def test_join_and_video_arguments() -> None:
     assert video_args("pull the audio out of this video") == {}
 
 
-def test_times_and_clamping() -> None:
+def test_times() -> None:
     assert slots.seconds("1 min 30 s") == 90 and slots.seconds("500 ms") == 0.5 and slots.seconds("1:02:03") == 3723
     assert slots.time_range("between 10 and 15 seconds") == (10.0, 15.0)
     assert slots.time_range("from 12 to 5 s") == (5.0, 12.0)
     assert slots.time_range("boost it 3 to 6 dB") is None
-    schema = CATALOG["apply_audio_effect"].input_model.model_json_schema()
-    props = schema["properties"]
-    props["effects"]["items"] = {"oneOf": [schema["$defs"][k] for k in ("LowShelf", "Reverb")]}
-    clamped = clamp([{"name": "low_shelf", "gain_db": 80.0}, {"name": "reverb", "room_size": 3.0}], props["effects"])
-    assert clamped == [{"name": "low_shelf", "gain_db": 40.0}, {"name": "reverb", "room_size": 1.0}]
 
 
 # ---- files --------------------------------------------------------------------------------------
@@ -400,7 +395,8 @@ def test_developer_style_arguments(router: OfflineRouter) -> None:
     assert plan(router, "visualize_audio kind=mel_spectrogram frequency_scale=log", VOICE) == [
         ("visualize_audio", {"kind": "mel_spectrogram", "frequency_scale": "log", "audio": VOICE})
     ]
-    assert plan(router, "change_pitch semitones=-30", VOICE) == [("change_pitch", {"semitones": -24.0, "audio": VOICE})]
+    steps = router.plan("change_pitch semitones=-30", files(VOICE))  # out of range: refused as given
+    assert steps[0].kind == "bad_args" and "semitones" in (steps[0].problem or "")
 
 
 def test_step_splitting_for_edits() -> None:
@@ -479,7 +475,7 @@ def test_video_steps(router: OfflineRouter) -> None:
         ("pull the audio out of the video", (VOICE,), "need a video file"),
         ("remove the echo", (VOICE,), "reverb"),  # names the effects it can apply instead
         ("trim it", (VOICE,), "cut the first 3 seconds"),
-        ("slow it down to 0.1x", (VOICE,), None),  # clamped to the slowest allowed, then run
+        ("slow it down to 0.1x", (VOICE,), "factor"),  # out of range: refused as said, never clamped
     ],
 )
 def test_honest_stops(router: OfflineRouter, text: str, names: tuple[str, ...], words: str | None) -> None:
@@ -571,9 +567,12 @@ def test_do_the_same_to_another_file(router: OfflineRouter) -> None:
     assert msg.tool_calls[0]["name"] == "speech_enhancement" and msg.tool_calls[0]["args"]["audio"] == VOICE
 
 
-def test_a_file_that_is_not_in_the_session_is_passed_on(router: OfflineRouter) -> None:
-    """The handler then answers that it does not exist, listing the session's files."""
-    assert plan(router, "transcribe missing.wav", VOICE) == [("speech_recognition", {"audio": "missing.wav"})]
+def test_a_file_that_is_not_in_the_session_is_said(router: OfflineRouter) -> None:
+    """Never replaced by another file: the plan stops saying which files there are."""
+    steps = router.plan("transcribe missing.wav", files(VOICE))
+    assert [(s.kind, s.problem) for s in steps] == [
+        ("missing_file", f"I don't have missing.wav; this session has: voice.wav ({VOICE}).")
+    ]
 
 
 # ---- end to end through the Agent, the real editing adapters and generated audio ------------------

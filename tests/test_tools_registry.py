@@ -5,14 +5,18 @@ from __future__ import annotations
 import importlib
 import typing
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
 import audiogpt.tools as registry
+from audiogpt.audio import Audio
 from audiogpt.tools import CATALOG, PLANNED, DuplicateToolError, Tool, ToolInput
 from audiogpt.tools.base import Cue
 from foundation_models import adapter_class
+from foundation_models.base import FoundationModel, ModelOutput, RunContext
 from foundation_models.dsp_function import FunctionAdapter, load_function
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "default.yaml"
@@ -135,3 +139,74 @@ def test_the_engines_name_no_catalog_tool() -> None:
         if re.search(rf"[\"'](?:{names})(?:_\w+)?[\"']", line)
     ]
     assert not found, "\n".join(found)
+
+
+def _sample_args(tool: Tool) -> dict[str, object]:
+    """Arguments a call could have had: each field's default, else a value of its type."""
+    out: dict[str, object] = {}
+    for name, field in tool.input_model.model_fields.items():
+        if name in tool.file_kinds():
+            out[name] = ["audio/00000001.wav", "audio/00000002.wav"] if "files" in name else "audio/00000001.wav"
+        elif not field.is_required():
+            out[name] = field.default
+        else:
+            out[name] = {"text": "hello", "effects": [{"name": "reverb"}]}.get(name, 1.5)
+    return out
+
+
+@pytest.mark.parametrize("name", TOOLS)
+def test_the_reply_template_formats_with_a_sample_output(name: str) -> None:
+    from audiogpt.engines.router_replies import ToolResult, describe_result
+
+    tool = CATALOG[name]
+    made = "audio/0000000f.wav" if tool.output == "audio" else "image/0000000f.png"
+    result = ToolResult(
+        tool=name, args=_sample_args(tool), ok=True, content=f"{name} succeeded.", structured=True,
+        files=[made] if tool.output in ("audio", "image") else [], inputs=["audio/00000001.wav"],
+        text="some words" if tool.output == "text" else None,
+        events=[{"label": "Speech", "start_s": 0.5, "end_s": 1.5, "score": 0.9}],
+        labels=[("Speech", 0.9)], duration_s=1.0,
+        facts={made: {"duration_s": 1.0, "sample_rate": 16000, "channels": 1}} if tool.output == "audio" else {},
+    )  # fmt: skip
+    line = describe_result(result)
+    assert line.strip() and "{" not in line, line
+    if tool.reply_empty:  # nothing found: the empty reply formats too
+        empty = ToolResult(tool=name, args=result.args, ok=True, content="", structured=True, text="")
+        assert "{" not in describe_result(empty)
+
+
+GENERIC_FILLERS = {"text", "speed", "language", "threshold", "top_k"}  # read for any tool with such a field
+
+
+@pytest.mark.parametrize("name", TOOLS)
+def test_every_required_field_has_a_filler_or_a_default(name: str) -> None:
+    tool = CATALOG[name]
+    required = [n for n, f in tool.input_model.model_fields.items() if f.is_required() and n not in tool.file_kinds()]
+    unfilled = [n for n in required if n not in GENERIC_FILLERS and tool.arguments is None]
+    assert not unfilled, f"{name}: no filler for {unfilled}; give a default or an `arguments` hook"
+
+
+def test_a_generative_tools_seed_is_recorded_in_provenance(tmp_path: Path) -> None:
+    from audiogpt.config import Limits
+    from audiogpt.handler import TaskHandler
+    from audiogpt.session import SessionStore
+    from foundation_models.pool import ModelPool
+
+    pool = ModelPool({"text_to_speech": {"adapter": "tests.test_tools_registry:SeededVoice"}}, device="cpu")
+    session = SessionStore(tmp_path / "ws").create()
+    obs = TaskHandler(session, pool, Limits()).call("text_to_speech", {"text": "hello"})
+    assert obs.ok and obs.info["seed"] == 1234
+    assert session.resolve(obs.files[0]).provenance["seed"] == 1234
+
+
+class SeededVoice(FoundationModel):
+    """Stands in for a generative model that reports the seed it drew (tests provenance only)."""
+
+    task = "text_to_speech"
+    default_model = "seeded"
+
+    def _load(self) -> None:
+        pass
+
+    def run(self, inputs: Any, ctx: RunContext) -> ModelOutput:
+        return ModelOutput(audio=[Audio(np.zeros(1600, dtype=np.float32), 16000)], info={"seed": 1234})

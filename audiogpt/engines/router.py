@@ -31,6 +31,7 @@ from audiogpt.engines import router_replies as rr
 from audiogpt.engines.router_index import ExampleIndex, load_index
 from audiogpt.engines.router_knowledge import routing_examples
 from audiogpt.engines.router_step import Step
+from audiogpt.slots import odd_number
 from audiogpt.tools import CATALOG, PLANNED
 
 log = logging.getLogger(__name__)
@@ -186,6 +187,9 @@ class OfflineRouter(BaseChatModel):
         spec = CATALOG.get(label)
         if spec is not None and spec.refuse is not None and (why := spec.refuse(text)):
             return Step(text, "refused", label, problem=why, closest=closest)
+        odd = odd_number(rb.neutral_names(ra.mask_quotes(text)[0]))
+        if odd is not None:
+            return Step(text, "bad_args", label, problem=f"“{odd}” is not a number I can use", closest=closest)
         step.args = self._arguments(label, text, None)
         if "text" in props and "text" not in step.args:
             step.kind = "no_text"
@@ -194,7 +198,8 @@ class OfflineRouter(BaseChatModel):
         return step
 
     def _arguments(self, tool: str, text: str, duration: float | None) -> dict[str, Any]:
-        """Arguments read from the step's text (no file arguments), clamped to the tool's schema."""
+        """Arguments read from the step's text (no file arguments), as read: never clamped or defaulted, so
+        a value out of range is refused by the input model with a sentence instead of silently changed."""
         props = self._schemas.get(tool, {}).get("parameters", {}).get("properties", {})
         masked, _ = ra.mask_quotes(text)
         found: dict[str, Any] = {
@@ -206,9 +211,7 @@ class OfflineRouter(BaseChatModel):
         }
         found.update(rb.tool_arguments(tool, rb.neutral_names(masked), duration))
         found.update(rb.given_values(rb.neutral_names(masked), props))
-        return {
-            k: rb.clamp(v, props.get(k, {})) for k, v in found.items() if v is not None and (k in props or k[0] == "_")
-        }
+        return {k: _tidy(v) for k, v in found.items() if v is not None and (k in props or k[0] == "_")}
 
     # ---- the chat model ----------------------------------------------------------------------
     def _generate(
@@ -227,7 +230,9 @@ class OfflineRouter(BaseChatModel):
         last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
         request = messages[last_human].text if last_human >= 0 else ""
         earlier = [str(m.text) for m in messages[: max(last_human, 0)] if isinstance(m, HumanMessage)]
-        request = ra.same_again(request, earlier, lambda text: self.plan(text, [])[0].kind in ("tool", "no_file"))
+        request = ra.same_again(
+            request, earlier, lambda text: self.plan(text, [])[0].kind in ("tool", "no_file", "missing_file")
+        )
         turn = list(messages[last_human + 1 :])
         calls: dict[str | None, Any] = {c["id"]: c for m in turn if isinstance(m, AIMessage) for c in m.tool_calls}
         results = [rr.ToolResult.from_message(m, calls.get(m.tool_call_id)) for m in turn if isinstance(m, ToolMessage)]
@@ -245,6 +250,17 @@ class OfflineRouter(BaseChatModel):
     def help_text(self) -> str:
         """The greeting: every available tool with its one-line description."""
         return rr.render_help(self._schemas)
+
+
+def _tidy(value: Any) -> Any:
+    """Floating-point noise of the readers' arithmetic removed (7.300000000000001 → 7.3); never a clamp."""
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, list):
+        return [_tidy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _tidy(v) for k, v in value.items()}
+    return value
 
 
 def _repeats(prev: Step, step: Step) -> bool:

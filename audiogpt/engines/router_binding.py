@@ -77,34 +77,6 @@ def given_values(text: str, props: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def clamp(value: Any, schema: dict[str, Any]) -> Any:
-    """``value`` with every number clamped to the JSON schema's bounds (nested lists and effects too)."""
-    options = schema.get("anyOf") or schema.get("oneOf")
-    if options:
-        if isinstance(value, dict):
-            name = value.get("name")
-            props = [o for o in options if o.get("properties", {}).get("name", {}).get("const") == name]
-            schema = props[0] if props else options[0]
-        else:
-            want = ("array",) if isinstance(value, list) else ("number", "integer")
-            schema = next((o for o in options if o.get("type") in want), options[0])
-    if isinstance(value, list):
-        return [clamp(v, schema.get("items", {})) for v in value]
-    if isinstance(value, dict):
-        props = schema.get("properties", {})
-        return {k: clamp(v, props.get(k, {})) for k, v in value.items()}
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return value
-    x = float(value)
-    if (lo := schema.get("minimum")) is not None:
-        x = max(x, lo)
-    if (lo := schema.get("exclusiveMinimum")) is not None and x <= lo:
-        x = lo + 0.001
-    if (hi := schema.get("maximum")) is not None:
-        x = min(x, hi)
-    return round(x) if isinstance(value, int) else round(x, 4)
-
-
 def video_first(step: Step, files: list[rf.SessionFile]) -> str | None:
     """For a first step that needs audio but is about a video ("transcribe clip.mp4", or the session
     holds only a video): the text of an extract_audio_from_video step to run before it."""
@@ -173,6 +145,9 @@ def _bind_files(step: Step, first: bool, pool: list[rf.SessionFile], previous: s
     if step.file_kind == "video":
         videos = [f.name for f in pool if f.kind == "video"]
         named = step.explicit_file if (step.explicit_file or "").startswith("video/") else None
+        if step.explicit_file and not named and step.explicit_file not in {f.name for f in pool}:
+            step.kind, step.problem = "missing_file", rf.missing_file(step.explicit_file, pool)
+            return
         name = named or (videos[-1] if videos else None)
     elif step.file_list:
         chosen = rf.choose_files(step.text, pool, previous, replaces)
@@ -193,6 +168,9 @@ def _bind_files(step: Step, first: bool, pool: list[rf.SessionFile], previous: s
         step.args[step.file_field] = chosen
         return
     else:
+        if step.explicit_file and step.explicit_file not in {f.name for f in pool}:
+            step.kind, step.problem = "missing_file", rf.missing_file(step.explicit_file, pool)
+            return
         audio = [f.name for f in pool if f.kind == "audio"]
         name = step.explicit_file or (rf.upload_ref(step.text, pool) if first else None) or previous
         name = name or (audio[-1] if audio else None)

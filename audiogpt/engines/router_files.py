@@ -78,10 +78,14 @@ def explicit_file(text: str, files: list[SessionFile], kind: str = "audio") -> s
     for f in reversed(files):  # the newest upload under that name wins, as in Session.resolve
         if f.label and f.label.lower() in lowered and f.kind == kind:
             return f.name
-    exts = extension_pattern("video" if kind == "video" else "audio")
-    missing = re.search(rf"\b[\w-]+\.(?:{exts})\b", text, re.I)
-    if missing:  # named but not in this session: the handler answers with the files there are
+    missing = _PATH_RE.search(text) or _NAMED_RE.search(text)
+    labels = {f.label.lower() for f in files if f.label}
+    if missing and missing.group(0).lower() not in labels:  # not in this session: the binding says so
         return missing.group(0)
+    for f in reversed(files):  # "the dog recording" for an upload named dog.wav
+        stem = (f.label or "").rsplit(".", 1)[0].lower()
+        if f.kind == kind and len(stem) >= 3 and re.search(rf"\b{re.escape(stem)}\b", lowered):
+            return f.name
     of_kind = [f for f in files if f.kind == kind]
     m = _ORDINAL_RE.search(text)
     if m and of_kind:
@@ -92,6 +96,19 @@ def explicit_file(text: str, files: list[SessionFile], kind: str = "audio") -> s
         index = _ORDINALS.get(word, -1)
         return of_kind[index].name if index < len(of_kind) else None
     return None
+
+
+# a path ("/etc/passwd", "../../etc/hosts", "~/x.wav") or a file name with a media or document extension
+_PATH_RE = re.compile(r"(?<![\w/])(?:~|\.{1,2})?/[\w.\-]+(?:/[\w.\-]+)*")
+_NAMED_RE = re.compile(
+    rf"\b[\w-]+\.(?:{extension_pattern('audio', 'video', 'image')}|txt|pdf|docx?|json|csv|srt|zip)\b", re.I
+)
+
+
+def missing_file(name: str, files: list[SessionFile]) -> str:
+    """What to say about a file the request names that this session does not have."""
+    listing = ", ".join(f"{f.label} ({f.name})" if f.label else f.name for f in files) or "no files yet"
+    return f"I don't have {name}; this session has: {listing}."
 
 
 _UPLOAD_REF_RE = re.compile(

@@ -148,7 +148,7 @@ def stop_message(step: Any, schemas: dict[str, dict[str, Any]]) -> str:
         return r["unsupported"].format(tool=step.tool, description=PLANNED[step.tool], closest=closest)
     if step.kind == "other_task":
         return r["unsupported_other"].format(description=other_tasks()[step.tool], closest=closest)
-    if step.kind == "refused":
+    if step.kind in ("refused", "missing_file"):
         return str(step.problem)
     if step.kind == "not_bound":
         return r["not_bound"].format(tool=step.tool)

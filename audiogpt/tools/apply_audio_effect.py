@@ -225,11 +225,13 @@ def _effect(name: str, scope: str, numeric: str, sign: int) -> list[dict[str, An
     if name in ("fade_in", "fade_out"):
         fx["duration_s"] = secs or seconds(numeric, "s") or 1.0
     elif name == "normalize_loudness":
-        m = re.search(r"([-−]?\d+(?:\.\d+)?)\s*(?:lufs|lkfs|lu)\b", numeric, re.I) or re.search(
-            r"\bto\s+([-−]\d+(?:\.\d+)?)\b", numeric
+        m = re.search(r"([-−+]?\d+(?:\.\d+)?)\s*(?:lufs|lkfs|lu)\b", numeric, re.I) or re.search(
+            r"\bto\s+([-−+]\d+(?:\.\d+)?)\b", numeric
         )
         target = next((v for rx, v in _PLATFORM_LUFS.items() if has(rx, scope)), -16.0)
-        fx["target_lufs"] = -abs(float(m.group(1).replace("−", "-"))) if m else target
+        said = m.group(1).replace("−", "-") if m else None
+        # "-14 LUFS" and the usual shorthand "14 LUFS" are −14; an explicit "+50" stays +50 (and is refused)
+        fx["target_lufs"] = (float(said) if said.startswith("+") else -abs(float(said))) if said else target
     elif name == "normalize_peak":
         fx["target_db"] = -abs(db) if db is not None else -1.0
     elif name == "reverb":

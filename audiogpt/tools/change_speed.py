@@ -40,6 +40,8 @@ def speed_args(text: str, duration: float | None = None) -> dict[str, Any]:
     if m := re.search(r"(\d+(?:\.\d+)?)\s*(?:%|percent)\s*(faster|quicker|slower|speed|tempo|of)?", t):
         p = float(m.group(1)) / 100
         kind = m.group(2) or ("faster" if faster and not slower else "slower" if slower else "")
+        if not m.group(2) and re.search(r"\b(?:to|at)\s*$", t[: m.start()]):  # "down to 80 percent" = ×0.8
+            kind = "of"
         if kind in ("faster", "quicker"):
             factor = 1 + p
         elif kind == "slower":
