@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from audiogpt.config import Settings, load_settings
 from audiogpt.errors import UserError
+from audiogpt.events import EventCallback
 from audiogpt.handler import Observation, TaskHandler
 from audiogpt.modality import ModalityTransformer
 from audiogpt.prompts import render_system_prompt
@@ -75,14 +76,19 @@ class Agent:
         return self.store.create().id
 
     def run(self, text: str = "", files: Sequence[str | os.PathLike[str]] = (), session: str | None = None,
-            speak: bool = False, voice: str | os.PathLike[str] | None = None) -> Response:  # fmt: skip
+            speak: bool = False, voice: str | os.PathLike[str] | None = None,
+            on_event: EventCallback | None = None) -> Response:  # fmt: skip
         """One turn: ``text`` (or a spoken ``voice`` recording) with optional ``files`` → Response.
+
+        ``on_event(kind, data)`` hears each tool step start and finish and model progress while
+        the turn runs (see :mod:`audiogpt.events`).
 
         Raises :class:`UserError` only for an unknown ``session`` id; every other problem comes
         back inside the Response (``error`` set) with the session and its files intact.
         """
         sess = self.store.open_or_create(session)
         handler = self.handler_cls(sess, self.pool, self.settings.limits)
+        handler.on_event = on_event
         builder = ResponseGenerator(sess)
         limits = self.settings.limits
         query_transcript = None

@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=7860)
     ui.add_argument("--share", action="store_true")
+    serve = add("serve", help="start the HTTP API (FastAPI; docs at /docs)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--max-concurrent", type=int, default=2, help="turns run at once (each may load models)")
+    serve.add_argument("--max-queue", type=int, default=32, help="turns that may wait; more get 503")
     _add_eval(add("eval", help="evaluate: consistency (tool choice), capability (model quality), robustness"), common)
     return p
 
@@ -190,6 +195,17 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from audiogpt.server import check_port_free, serve
+
+    check_port_free(args.host, args.port)  # one line, before any model loads
+    agent = _agent(args)
+    print(f"AudioGPT HTTP API on http://{args.host}:{args.port} (docs: /docs) · engine {agent.engine_name} · "
+          f"workspace {agent.settings.workspace}", file=sys.stderr)  # fmt: skip
+    serve(agent, args.host, args.port, args.max_concurrent, args.max_queue)
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from audiogpt.errors import UserError
     from audiogpt.evaluation import harness
@@ -230,7 +246,7 @@ def _progress(quiet: bool) -> Callable[[Any], None] | None:
 
 
 COMMANDS = {"run": cmd_run, "chat": cmd_chat, "tools": cmd_tools, "models": cmd_models,
-            "sessions": cmd_sessions, "ui": cmd_ui, "eval": cmd_eval}  # fmt: skip
+            "sessions": cmd_sessions, "ui": cmd_ui, "eval": cmd_eval, "serve": cmd_serve}  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from audiogpt.config import Limits
 from audiogpt.errors import UserError
+from audiogpt.events import EventCallback, emit
 from audiogpt.session import Artifact, Session
 from audiogpt.tasks import CATALOG, ToolSpec
 from foundation_models.base import ModelOutput
@@ -52,6 +53,8 @@ class Observation:
 class TaskHandler:
     """Runs catalog tools for one session."""
 
+    on_event: EventCallback | None = None  # live step/progress events of the turn (audiogpt.events)
+
     def __init__(self, session: Session, pool: ModelPool, limits: Limits) -> None:
         self.session = session
         self.pool = pool
@@ -66,6 +69,7 @@ class TaskHandler:
         """Run ``tool``; never raises for bad input or model failure (the observation says why)."""
         args = dict(args or {})
         start = time.perf_counter()
+        emit(self.on_event, "step", {"phase": "started", "tool": tool, "args": args, "index": len(self.calls)})
         try:
             if len(self.calls) >= self.limits.max_tool_calls:
                 raise UserError(
@@ -82,6 +86,9 @@ class TaskHandler:
             obs = self._error(tool, args, f"{tool} failed: {type(exc).__name__}: {exc}")
         obs.seconds = time.perf_counter() - start
         self.calls.append(obs)
+        emit(self.on_event, "step", {"phase": "finished", "tool": tool, "args": args, "index": len(self.calls) - 1,
+                                     "ok": obs.ok, "result": obs.content, "files": obs.files,
+                                     "seconds": round(obs.seconds, 3)})  # fmt: skip
         return obs
 
     def _error(self, tool: str, args: dict[str, Any], message: str) -> Observation:
