@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=7860)
     ui.add_argument("--share", action="store_true")
+    ui.add_argument("--auth", metavar="USER:PASSWORD", help="ask for this user and password (for shared servers)")
     serve = add("serve", help="start the HTTP API (FastAPI; docs at /docs)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -189,14 +190,24 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
+    from audiogpt.errors import UserError
+    from audiogpt.frontend import check_port_free
     from audiogpt.ui import launch
 
-    launch(_agent(args), host=args.host, port=args.port, share=args.share)
+    auth = None
+    if args.auth:
+        user, sep, password = args.auth.partition(":")
+        if not sep or not user or not password:
+            raise UserError("--auth takes USER:PASSWORD, both non-empty")
+        auth = (user, password)
+    check_port_free(args.host, args.port)  # one line, before any model loads
+    launch(_agent(args), host=args.host, port=args.port, share=args.share, auth=auth)
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from audiogpt.server import check_port_free, serve
+    from audiogpt.frontend import check_port_free
+    from audiogpt.server import serve
 
     check_port_free(args.host, args.port)  # one line, before any model loads
     agent = _agent(args)

@@ -4,9 +4,12 @@ URLs instead of server paths, and safe names for uploaded files."""
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from audiogpt.errors import UserError
 
 if TYPE_CHECKING:
     from audiogpt.agent import Agent
@@ -61,3 +64,19 @@ def public_response(data: dict[str, Any], session_dir: Path, url: Callable[[str]
         for call in data.get("tool_calls") or []
     ]
     return out
+
+
+class PortInUse(UserError):
+    """The address the server should listen on is taken."""
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raise :class:`PortInUse` (one clear sentence) if ``host:port`` cannot be bound — before any model loads."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise PortInUse(
+                f"port {port} on {host} is already in use ({exc.strerror}); stop the other server or pass --port"
+            ) from None

@@ -17,7 +17,6 @@ import logging
 import mimetypes
 import secrets
 import shutil
-import socket
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
@@ -32,7 +31,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from audiogpt.agent import Agent
 from audiogpt.errors import UserError
-from audiogpt.frontend import available_tools, public_response, safe_filename, tool_json
+from audiogpt.frontend import available_tools, check_port_free, public_response, safe_filename, tool_json
 from audiogpt.session import Session
 
 log = logging.getLogger(__name__)
@@ -46,22 +45,6 @@ CREATE TABLE IF NOT EXISTS api_tokens (
 """
 _PLOT_NAME = r"plots/[A-Za-z0-9_.-]+\.png"
 _COPY_CHUNK = 1 << 20  # bytes read at a time from an upload
-
-
-class PortInUse(UserError):
-    """The address the server should listen on is taken."""
-
-
-def check_port_free(host: str, port: int) -> None:
-    """Raise :class:`PortInUse` (one clear sentence) if ``host:port`` cannot be bound — before any model loads."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            raise PortInUse(
-                f"port {port} on {host} is already in use ({exc.strerror}); stop the other server or pass --port"
-            ) from None
 
 
 class TokenStore:

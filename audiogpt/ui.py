@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from audiogpt.frontend import safe_filename
 from audiogpt.response import Response
 from audiogpt.tasks import CATALOG
 
@@ -23,8 +30,32 @@ EXAMPLES = [
 ]
 
 
-def response_messages(resp: Response) -> list[dict[str, Any]]:
-    """The assistant's chat messages for one Response: text, then each file with its pictures."""
+class FilePublisher:
+    """Copies of session files for the browser, so the workspace itself is never served.
+
+    Gradio serves only its cache, uploads and ``allowed_paths``; the workspace is in none of
+    them. A file shown in the chat is copied here (under the system temp dir, from where Gradio
+    accepts it) and Gradio then caches it under a folder named by a salted SHA-256 of its bytes:
+    only the browser that received the reply learns that URL. The copy also carries a readable
+    name (the upload's own name), which the browser's download uses.
+    """
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="audiogpt-ui-"))
+        atexit.register(shutil.rmtree, self.root, True)
+
+    def __call__(self, path: str, name: str | None = None) -> str:
+        target = self.root / uuid.uuid4().hex[:12] / safe_filename(name or Path(path).name)
+        target.parent.mkdir(parents=True)
+        shutil.copyfile(path, target)
+        return str(target)
+
+
+def response_messages(resp: Response, publish: Callable[[str], str] = str) -> list[dict[str, Any]]:
+    """The assistant's chat messages for one Response: text, then each file with its pictures.
+
+    ``publish(path)`` turns a session file into the path the browser gets (a :class:`FilePublisher`).
+    """
     import gradio as gr
 
     text = resp.text
@@ -42,13 +73,13 @@ def response_messages(resp: Response) -> list[dict[str, Any]]:
         )
     for art in resp.artifacts:
         if art.kind == "audio":
-            out.append({"role": "assistant", "content": gr.Audio(value=art.path, label=art.name)})
+            out.append({"role": "assistant", "content": gr.Audio(value=publish(art.path), label=art.name)})
         what = "waveform/spectrogram" if art.kind == "audio" else art.kind
         for pic in art.plots:
-            out.append({"role": "assistant", "content": gr.Image(value=pic, label=f"{art.name} — {what}")})
+            out.append({"role": "assistant", "content": gr.Image(value=publish(pic), label=f"{art.name} — {what}")})
     for call in resp.tool_calls:
         for pic in call.plots:
-            out.append({"role": "assistant", "content": gr.Image(value=pic, label=f"{call.tool} timeline")})
+            out.append({"role": "assistant", "content": gr.Image(value=publish(pic), label=f"{call.tool} timeline")})
     return out
 
 
@@ -57,6 +88,7 @@ def build(agent: Agent) -> Any:
     import gradio as gr
 
     tools = ", ".join(f"`{t}`" for t in CATALOG if t in agent.pool.tasks)
+    publish = FilePublisher()
 
     def status_md() -> str:
         rows = ["| task | model | state |", "|---|---|---|"]
@@ -84,7 +116,7 @@ def build(agent: Agent) -> Any:
             log.exception("turn failed")
             history.append({"role": "assistant", "content": f"Sorry, something went wrong: {exc}"})
             return history, gr.MultimodalTextbox(value=None), None, session_id
-        history.extend(response_messages(resp))
+        history.extend(response_messages(resp, publish))
         return history, gr.MultimodalTextbox(value=None), None, resp.session_id
 
     with gr.Blocks(title="AudioGPT") as demo:
@@ -117,8 +149,10 @@ def build(agent: Agent) -> Any:
     return demo
 
 
-def launch(agent: Agent, host: str = "127.0.0.1", port: int = 7860, share: bool = False) -> None:
-    """Preload the resident models, then serve the UI until interrupted."""
+def launch(agent: Agent, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
+           auth: tuple[str, str] | None = None, block: bool = True) -> Any:  # fmt: skip
+    """Preload the resident models, then serve the UI (until interrupted, or in the background
+    with ``block=False``, returning the running app). ``auth``: one user and password."""
     for task, why in agent.preload().items():
         log.warning("%s could not be preloaded: %s", task, why)
     demo = build(agent)
@@ -126,5 +160,8 @@ def launch(agent: Agent, host: str = "127.0.0.1", port: int = 7860, share: bool 
         server_name=host,
         server_port=port,
         share=share,
-        allowed_paths=[str(agent.store.root / "sessions")],  # session files only, nothing else on disk
+        auth=auth,  # no allowed_paths: the workspace is never served; see FilePublisher
+        prevent_thread_lock=not block,
+        quiet=not block,
     )
+    return demo
