@@ -56,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--max-concurrent", type=int, default=2, help="turns run at once (each may load models)")
     serve.add_argument("--max-queue", type=int, default=32, help="turns that may wait; more get 503")
+    mcp = add("mcp", help="start the MCP server (stdio; --http for streamable HTTP at /mcp)")
+    mcp.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
+    mcp.add_argument("--host", default="127.0.0.1")
+    mcp.add_argument("--port", type=int, default=8001)
+    mcp.add_argument("--allow-dir", action="append", default=[], metavar="DIR",
+                     help="with --http: a folder whose files calls may name by path (repeatable)")  # fmt: skip
     _add_eval(add("eval", help="evaluate: consistency (tool choice), capability (model quality), robustness"), common)
     return p
 
@@ -217,6 +223,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from audiogpt import mcp_server
+
+    if not args.http:
+        mcp_server.run_stdio(_agent(args))  # stdout carries the protocol: nothing else is printed
+        return 0
+    from audiogpt.frontend import check_port_free
+
+    check_port_free(args.host, args.port)
+    agent = _agent(args)
+    print(f"AudioGPT MCP server on http://{args.host}:{args.port}/mcp · engine {agent.engine_name}", file=sys.stderr)
+    mcp_server.run_http(agent, args.host, args.port, [Path(d) for d in args.allow_dir])
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from audiogpt.errors import UserError
     from audiogpt.evaluation import harness
@@ -257,7 +280,8 @@ def _progress(quiet: bool) -> Callable[[Any], None] | None:
 
 
 COMMANDS = {"run": cmd_run, "chat": cmd_chat, "tools": cmd_tools, "models": cmd_models,
-            "sessions": cmd_sessions, "ui": cmd_ui, "eval": cmd_eval, "serve": cmd_serve}  # fmt: skip
+            "sessions": cmd_sessions, "ui": cmd_ui, "eval": cmd_eval, "serve": cmd_serve,
+            "mcp": cmd_mcp}  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
