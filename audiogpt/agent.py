@@ -20,6 +20,7 @@ from audiogpt.modality import ModalityTransformer
 from audiogpt.prompts import render_system_prompt
 from audiogpt.response import Response, ResponseGenerator
 from audiogpt.session import Session, SessionStore
+from audiogpt.wording import humanize_names, spoken_text
 from foundation_models.pool import ModelPool
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class Agent:
         Raises :class:`UserError` only for an unknown ``session`` id; every other problem comes
         back inside the Response (``error`` set) with the session and its files intact.
         """
+        created = session is None
         sess = self.store.open_or_create(session)
         handler = self.handler_cls(sess, self.pool, self.settings.limits)
         handler.on_event = on_event
@@ -96,18 +98,43 @@ class Agent:
             for f in files:
                 sess.ingest(f, limits.max_upload_mb, limits.max_duration_s)
             if voice is not None:
-                heard = sess.ingest(voice, limits.max_upload_mb, limits.max_duration_s)
-                query_transcript = ModalityTransformer(handler).to_text(heard.name)
+                query_transcript = self._hear(voice, on_event)
                 text = f"{text} {query_transcript}".strip()
             if not text.strip():
                 raise UserError("the request is empty: type or say what you want done")
         except UserError as exc:
-            return self._finish(sess, text, builder, handler, f"Sorry: {exc}", str(exc), query_transcript)
+            failed = self._finish(sess, text, builder, handler, f"Sorry: {exc}", str(exc), query_transcript)
+            return self._drop_if_empty(created, sess, failed)
 
         reply, error = self._converse(sess, handler, text)
+        reply = humanize_names(reply, sess.artifacts())
         if speak and error is None and reply:
-            ModalityTransformer(handler).to_speech(reply)
-        return self._finish(sess, text, builder, handler, reply, error, query_transcript, speak=speak)
+            ModalityTransformer(handler).to_speech(spoken_text(reply, sess.artifacts()))
+        response = self._finish(sess, text, builder, handler, reply, error, query_transcript, speak=speak)
+        return self._drop_if_empty(created, sess, response)
+
+    def _drop_if_empty(self, created: bool, sess: Session, response: Response) -> Response:
+        """A failed first request that left no file leaves no session behind (``session_id`` is then "")."""
+        if created and response.error is not None and not sess.artifacts():
+            self.store.delete(sess.id)
+            response.session_id = ""
+        return response
+
+    def _hear(self, voice: str | os.PathLike[str], on_event: EventCallback | None) -> str:
+        """The words of a spoken request, transcribed outside the conversation's session.
+
+        The recording is a request, not material: were it a session file it would be the newest
+        one, and "what sounds are in this recording?" would analyse the question itself.
+        """
+        limits = self.settings.limits
+        scratch = self.store.create(title="(spoken request)")
+        try:
+            heard = scratch.ingest(voice, limits.max_upload_mb, limits.max_duration_s)
+            listener = self.handler_cls(scratch, self.pool, limits)
+            listener.on_event = on_event
+            return ModalityTransformer(listener).to_text(heard.name)
+        finally:
+            self.store.delete(scratch.id)
 
     def _finish(self, sess: Session, text: str, builder: ResponseGenerator, handler: TaskHandler, reply: str,
                 error: str | None, query_transcript: str | None, speak: bool = False) -> Response:  # fmt: skip

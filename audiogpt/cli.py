@@ -45,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     models = add("models", help="model pool status")
     models.add_argument("--load", action="store_true", help="load the preload set first")
     models.add_argument("--json", action="store_true")
-    add("sessions", help="list the sessions in the workspace")
+    sessions = add("sessions", help="list the sessions in the workspace; 'sessions delete ID…' removes some")
+    sessions.add_argument("action", nargs="?", choices=["list", "delete"], default="list")
+    sessions.add_argument("ids", nargs="*", metavar="ID", help="with delete: the sessions to remove")
     ui = add("ui", help="start the web chat UI (same as python app.py)")
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=7860)
@@ -117,7 +119,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps(resp.to_dict(), indent=2, default=str))
     else:
         _print_response(resp)
-        print(f"\nsession: {resp.session_id}  (continue with --session {resp.session_id})", file=sys.stderr)
+        if resp.session_id:  # a failed first request keeps no session
+            print(f"\nsession: {resp.session_id}  (continue with --session {resp.session_id})", file=sys.stderr)
     return 0 if resp.ok else 1
 
 
@@ -185,13 +188,28 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
+    import time
+
     from audiogpt.config import load_settings
+    from audiogpt.errors import UserError
     from audiogpt.session import SessionStore
 
     store = SessionStore(load_settings(getattr(args, "config", None)).workspace)
+    if args.action == "delete":
+        if not args.ids:
+            raise UserError("say which sessions to delete: audiogpt sessions delete ID [ID …]")
+        for sid in args.ids:
+            store.delete(sid)
+            print(f"deleted session {sid}")
+        return 0
+    if args.ids:
+        raise UserError("'audiogpt sessions' lists every session; to remove some: audiogpt sessions delete ID")
     for sid in store.list_sessions():
-        sess = store.open(sid)
-        print(f"{sid}  {len(sess.artifacts())} files  {len(sess.turns())} turns  {sess.dir}")
+        info = store.info(sid)
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info["created"]))
+        title = (info["title"] or "(no request yet)").replace("\n", " ")
+        title = title if len(title) <= 60 else title[:59] + "…"
+        print(f"{sid}  {when}  {info['turns']:3d} turns {info['files']:3d} files  {title}")
     return 0
 
 
