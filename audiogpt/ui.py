@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from audiogpt.frontend import safe_filename
 from audiogpt.response import Response
-from audiogpt.tasks import CATALOG
+from audiogpt.tools import CATALOG
 
 if TYPE_CHECKING:
     from audiogpt.agent import Agent
