@@ -13,14 +13,14 @@ from audiogpt.errors import UserError
 
 if TYPE_CHECKING:
     from audiogpt.agent import Agent
-    from audiogpt.tasks import ToolSpec
+    from audiogpt.tools import ToolSpec
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ ()+-]+")
 
 
 def available_tools(agent: Agent) -> list[ToolSpec]:
     """The catalog tools this agent can run (those with a model configured), in catalog order."""
-    from audiogpt.tasks import CATALOG
+    from audiogpt.tools import CATALOG
 
     return [spec for name, spec in CATALOG.items() if name in agent.pool.tasks]
 

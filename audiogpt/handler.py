@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
@@ -117,7 +118,7 @@ class TaskHandler:
                 art, resolved[name] = self._resolve(value, kind)
                 parents.append(art)
         inputs = validated.model_copy(update=resolved)  # file names → Audio (or a path for videos)
-        ctx = RunContext(max_output_s=self.limits.max_duration_s)
+        ctx = RunContext(max_output_s=self.limits.max_duration_s, on_progress=self._progress(tool))
         future = _EXECUTOR.submit(self._run_model, tool, inputs, ctx)
         try:
             output, model_name = future.result(timeout=self.limits.tool_timeout_s)
@@ -148,6 +149,14 @@ class TaskHandler:
         if art.kind != kind:
             raise UserError(f"{art.name} is {_a(art.kind)} file, not {_a(kind)} file")
         return art, art.path
+
+    def _progress(self, tool: str) -> Callable[[int, int, str], None]:
+        """The model's progress as ``progress`` events of the turn (audiogpt.events)."""
+
+        def report(done: int, total: int, what: str) -> None:
+            emit(self.on_event, "progress", {"tool": tool, "done": done, "total": total, "what": what})
+
+        return report
 
     def _run_model(self, tool: str, inputs: ToolInput, ctx: RunContext) -> tuple[ModelOutput, str]:
         with self.pool.use(tool) as model:

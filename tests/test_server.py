@@ -208,3 +208,28 @@ def test_a_busy_port_is_one_sentence_before_any_model_loads(capsys: pytest.Captu
         assert main(["serve", "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "already in use" in err and "Traceback" not in err
+
+
+def test_model_progress_reaches_the_stream(tmp_path: Path) -> None:
+    from foundation_models import adapter_class
+
+    trim_cls: Any = adapter_class("trim")
+
+    class ReportingTrim(trim_cls):  # the real trim, reporting progress as long-running models do
+        def run(self, inputs: Any, ctx: Any) -> Any:
+            ctx.progress(1, 2, "reading")
+            out = super().run(inputs, ctx)
+            ctx.progress(2, 2, "trimmed")
+            return out
+
+    agent = Agent(load_settings(workspace=str(tmp_path / "ws")), engine=TrimNewestFile())
+    agent.pool._adapters["trim_audio"] = ReportingTrim(model="dsp:numpy", device="cpu")
+    with live_server(create_app(agent)) as base, httpx.Client(base_url=base, timeout=60) as c:
+        sid, auth = new_session(c)
+        with c.stream("POST", f"/v1/sessions/{sid}/turns?stream=true", headers=auth,
+                      data={"text": "keep the first 0.5 s"},
+                      files=[("files", ("clip.wav", wav_bytes(), "audio/wav"))]) as r:  # fmt: skip
+            events = sse(r.iter_lines())
+    assert [k for k, _ in events] == ["step", "progress", "progress", "step", "response"]
+    assert events[1][1] == {"tool": "trim_audio", "done": 1, "total": 2, "what": "reading"}
+    assert events[2][1]["done"] == 2 and events[-1][1]["ok"]
