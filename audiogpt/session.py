@@ -283,6 +283,13 @@ class Session:
             f"{label}: unsupported file type {ext!r}; audio {', '.join(AUDIO_EXTENSIONS)} or images/videos are accepted"
         )
 
+    def remove(self, name: str) -> None:
+        """Delete one file of this session (its record and the file on disk)."""
+        art = self.resolve(name)
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM artifacts WHERE session_id = ? AND name = ?", (self.id, art.name))
+        art.path.unlink(missing_ok=True)
+
     def load(self, name: str, max_duration_s: float | None = None) -> tuple[Artifact, Audio]:
         """Resolve and read an audio artifact."""
         art = self.resolve(name)
