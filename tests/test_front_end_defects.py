@@ -108,3 +108,26 @@ def test_sessions_lists_dates_and_titles_and_deletes(tmp_path: Path, capsys: pyt
     assert store.list_sessions() == [other.id] and not sess.dir.exists()
     assert main(["sessions", "delete", "0" * 12]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_no_loading_bar_leaks_to_stderr(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_DISABLE_PROGRESS_BARS"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    done = subprocess.run([sys.executable, "-m", "audiogpt.cli", "run", "say 'hi there'"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Loading weights" not in done.stderr and "it/s" not in done.stderr
+    assert done.stderr.strip().startswith("session: ")
+
+
+def test_spectrograms_have_a_tick_per_round_frequency() -> None:
+    from audiogpt.plots import _frequency_ticks
+
+    assert _frequency_ticks(8000) == [0, 2000, 4000, 6000, 8000]
+    assert _frequency_ticks(11025) == [0, 2000, 4000, 6000, 8000, 10000]
+    assert len(_frequency_ticks(24000)) == 5
