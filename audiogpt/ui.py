@@ -28,7 +28,8 @@ EXAMPLES = [
 ]
 MIC_NAME = "audio.wav"  # the name Gradio gives a recording made with the textbox's microphone
 WELCOME = (
-    "**Talk or type about sound.** Attach audio (📎) or record a question (🎤), for example "
+    "**Talk or type about sound.** Attach audio with the clip button or record a question with the "
+    "microphone, for example "
     "*what sounds are in this recording?*, *clean up this noisy clip, then transcribe it*, "
     "*cut the first 3 seconds and give me an mp3*. Each step shows as it runs; every file has its "
     "own player and download, and the Files panel lists the whole session."
@@ -121,7 +122,7 @@ def response_messages(resp: Response, publish: Callable[..., str] = lambda p, n=
 
 def step_message(event: dict[str, Any]) -> dict[str, Any]:
     """A tool step as a collapsible message: pending while it runs, its result when done."""
-    title = f"🛠️ {tool_title(event['tool'])}"
+    title = tool_title(event["tool"])
     meta: dict[str, Any] = {"title": title, "id": f"step-{event['index']}", "status": "pending"}
     if event.get("phase") != "finished":
         return {"role": "assistant", "content": "running…", "metadata": meta}
@@ -260,16 +261,16 @@ def build(agent: Agent) -> Any:
         return ([], [], None, *panel(None))
 
     with gr.Blocks(title="AudioGPT", fill_height=True) as demo:
-        gr.Markdown(f"## AudioGPT\n{WELCOME}")
+        gr.Markdown("## AudioGPT")
         gr.Markdown(banner(agent), elem_id="banner")
         session = gr.State(None)
         # The conversation is kept on the server (per browser, and per gradio_client session): API
         # clients send only their message, never a history that files in it could make invalid.
         kept = gr.State([])
         chat = gr.Chatbot(label="AudioGPT", height="62vh", buttons=["copy"], autoscroll=True,
-                          placeholder=WELCOME, layout="bubble")  # fmt: skip
+                          placeholder=WELCOME, layout="bubble", group_consecutive_messages=False)  # fmt: skip
         box = gr.MultimodalTextbox(
-            placeholder="Ask about sound, attach files (📎) or record your question (🎤)…",
+            placeholder="Ask about sound, attach files or record your question…",
             file_count="multiple",
             sources=["upload", "microphone"],
             show_label=False,
@@ -290,7 +291,8 @@ def build(agent: Agent) -> Any:
             status = gr.Markdown(models_markdown(agent))
             gr.Timer(5).tick(lambda: models_markdown(agent), outputs=status, api_visibility="private")
         side = [session_box, table, downloads, pick]
-        box.submit(respond, [box, speak, kept, session], [chat, kept, box, session, *side], api_name="respond")
+        turn = box.submit(respond, [box, speak, kept, session], [chat, kept, box, session, *side], api_name="respond")
+        turn.then(lambda: models_markdown(agent), None, status, api_visibility="private")  # models a turn loaded
         remove.click(delete_file, [session, pick], side, api_visibility="private")
         drop.click(delete_session, [session], [chat, kept, session, *side], api_visibility="private")
         for fresh in (new.click, chat.clear):  # clearing the chat starts a new session

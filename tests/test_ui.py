@@ -39,7 +39,7 @@ def test_a_turn_shows_the_request_at_once_then_each_step_then_the_reply() -> Non
     first = updates[0][0]
     assert first == [{"role": "user", "content": "say hello"}]  # before any model ran
     pending = [u[0][-1] for u in updates if (u[0][-1].get("metadata") or {}).get("status") == "pending"]
-    assert pending and pending[0]["metadata"]["title"] == "🛠️ Speech synthesis"
+    assert pending and pending[0]["metadata"]["title"] == "Speech synthesis"
     history, kept, box, session, shown_id, *_ = updates[-1]
     assert history == kept and session and shown_id == session and box.interactive
     step = next(m for m in history if m.get("metadata"))
@@ -129,5 +129,5 @@ def test_a_spoken_request_with_a_file_analyses_the_file(tmp_path: Path) -> None:
     (only,) = agent.store.open(session).artifacts()  # the recording of the question is no session file
     assert only.label == "dog.wav"
     steps = [m for m in out[0] if m.get("metadata")]
-    assert [m["metadata"]["title"] for m in steps] == ["🛠️ Sound events"]
+    assert [m["metadata"]["title"] for m in steps] == ["Sound events"]
     assert only.name in steps[0]["content"][0]["text"] or "dog.wav" in str(out[0])
