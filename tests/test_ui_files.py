@@ -43,7 +43,7 @@ def one_turn(base: str, wav: Path, auth: tuple[str, str] | None = None) -> Any:
 
     client = Client(base, download_files=False, verbose=False, auth=auth)
     message = {"text": "keep the first 0.5 s", "files": [handle_file(str(wav))]}
-    return client.predict(message, None, False, [], api_name="/respond")
+    return client.predict(message, False, api_name="/respond")
 
 
 @pytest.fixture
