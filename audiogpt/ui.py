@@ -175,8 +175,32 @@ def file_rows(agent: Agent, session_id: str | None) -> list[list[Any]]:
     return rows
 
 
-def build(agent: Agent) -> Any:
-    """The Blocks app (not launched)."""
+SAMPLE_WORDS = "Good morning. This is a sample recording, made by the embedded voice of AudioGPT."
+FILE_EXAMPLES = ["transcribe this", "where does anyone speak in this file?", "make it 20 % slower and give me an mp3"]
+
+
+def sample_recording(agent: Agent, folder: Path) -> str | None:
+    """A real sample file for the examples that need one: the embedded voice reads a sentence.
+
+    Made once at launch, outside every session; None when no text-to-speech model is available.
+    """
+    from audiogpt.handler import TaskHandler
+
+    scratch = agent.store.create(title="(sample for the examples)")
+    try:
+        obs = TaskHandler(scratch, agent.pool, agent.settings.limits).call("text_to_speech", {"text": SAMPLE_WORDS})
+        if not obs.ok:
+            log.warning("no sample recording for the examples: %s", obs.error)
+            return None
+        target = folder / "sample_speech.wav"
+        shutil.copyfile(scratch.resolve(obs.files[0]).path, target)
+        return str(target)
+    finally:
+        agent.store.delete(scratch.id)
+
+
+def build(agent: Agent, sample: str | None = None) -> Any:
+    """The Blocks app (not launched). ``sample``: an audio file the file examples attach."""
     import queue
     import threading
 
@@ -279,7 +303,10 @@ def build(agent: Agent) -> Any:
             speak = gr.Checkbox(label="Speak the replies", value=False)
             session_box = gr.Textbox(label="Session", interactive=False, max_lines=1)
             new = gr.Button("New conversation")
-        gr.Examples(EXAMPLES, inputs=[box], label="Try")
+        examples: list[Any] = list(EXAMPLES)
+        if sample:
+            examples += [{"text": text, "files": [sample]} for text in FILE_EXAMPLES]
+        gr.Examples([[e] for e in examples], inputs=[box], label="Try")
         with gr.Accordion("Files in this session", open=False):
             table = gr.Dataframe(headers=headers, interactive=False, wrap=True)
             downloads = gr.File(label="Download", file_count="multiple", interactive=False)
@@ -308,7 +335,9 @@ def launch(agent: Agent, host: str = "127.0.0.1", port: int = 7860, share: bool 
         log.warning("%s could not be preloaded: %s", task, why)
     print(f"AudioGPT chat UI on http://{host}:{port} · {banner(agent).replace('**', '').replace('`', '')}",
           file=sys.stderr)  # fmt: skip
-    demo = build(agent)
+    samples = Path(tempfile.mkdtemp(prefix="audiogpt-sample-"))
+    atexit.register(shutil.rmtree, samples, True)
+    demo = build(agent, sample_recording(agent, samples))
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host,
         server_port=port,

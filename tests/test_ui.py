@@ -131,3 +131,16 @@ def test_a_spoken_request_with_a_file_analyses_the_file(tmp_path: Path) -> None:
     steps = [m for m in out[0] if m.get("metadata")]
     assert [m["metadata"]["title"] for m in steps] == ["Sound events"]
     assert only.name in steps[0]["content"][0]["text"] or "dog.wav" in str(out[0])
+
+
+def test_file_examples_carry_a_real_sample_file(tmp_path: Path) -> None:
+    from audiogpt.ui import FILE_EXAMPLES, sample_recording
+
+    agent = Agent(load_settings(engine="offline", preload=[]), engine=ScriptedChatModel(script=[]))
+    sample = sample_recording(agent, tmp_path)
+    assert sample and sf.info(sample).duration > 2.0  # the embedded voice read the sentence
+    assert agent.store.list_sessions() == []  # made outside every session
+    demo = build(agent, sample)
+    (dataset,) = [b for b in demo.blocks.values() if isinstance(b, gr.Dataset)]
+    with_files = [row[0] for row in dataset.raw_samples if isinstance(row[0], dict)]
+    assert [e["text"] for e in with_files] == FILE_EXAMPLES and all(e["files"] == [sample] for e in with_files)
