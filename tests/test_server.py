@@ -233,3 +233,22 @@ def test_model_progress_reaches_the_stream(tmp_path: Path) -> None:
     assert [k for k, _ in events] == ["step", "progress", "progress", "step", "response"]
     assert events[1][1] == {"tool": "trim_audio", "done": 1, "total": 2, "what": "reading"}
     assert events[2][1]["done"] == 2 and events[-1][1]["ok"]
+
+
+def test_a_spoken_request_with_a_file_and_a_spoken_reply(tmp_path: Path) -> None:
+    speaker = Agent(load_settings(workspace=str(tmp_path / "tts"), engine="offline"))
+    question = Path(speaker.run("say 'What sounds are in this recording?'").artifacts[0].path).read_bytes()
+    agent = Agent(load_settings(workspace=str(tmp_path / "ws"), engine="offline"))
+    with live_server(create_app(agent)) as base, httpx.Client(base_url=base, timeout=300) as c:
+        sid, auth = new_session(c)
+        r = c.post(f"/v1/sessions/{sid}/turns", headers=auth, data={"speak": "true"},
+                   files=[("voice", ("question.wav", question, "audio/wav")),
+                          ("files", ("dog.wav", wav_bytes(2.0), "audio/wav"))])  # fmt: skip
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert "sounds" in body["query_transcript"].lower()
+        assert [t["tool"] for t in body["tool_calls"]] == ["sound_event_detection", "text_to_speech"]
+        files = c.get(f"/v1/sessions/{sid}", headers=auth).json()["artifacts"]
+        assert files[0]["label"] == "dog.wav" and body["tool_calls"][0]["args"]["audio"] == files[0]["name"]
+        spoken = c.get(body["speech"]["url"], headers=auth)
+        assert spoken.status_code == 200 and sf.info(io.BytesIO(spoken.content)).duration > 1.0
