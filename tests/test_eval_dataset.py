@@ -23,6 +23,9 @@ from audiogpt.tools.apply_audio_effect import EFFECT_NAMES
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "evals" / "consistency"
 MIN_PER_TOOL = {"dev.jsonl": 8, "heldout.jsonl": 4, "heldout_b.jsonl": 4}  # times each catalog tool appears in gold
+# Tools added after the held-out parts were written: their held-out requests are written by a helper
+# who has not seen the router's examples (issue 9), not by the tool's author; dev must cover them.
+PENDING_HELDOUT = {"analyze_audio"}
 MIN_SHARE = 0.15  # of chains (2–4 steps) and of unsupported-or-partial requests, per file
 PHRASING = ("terse", "chatty", "developer", "typo", "indirect")
 KNOWN_TAGS = {*PHRASING, "chain", "multi-file", "video", "unsupported", "partial", "args"}
@@ -201,7 +204,8 @@ def test_ids_and_requests_are_unique(request_file: tuple[str, list[dict[str, Any
 def test_every_tool_is_covered(request_file: tuple[str, list[dict[str, Any]]]) -> None:
     name, rows = request_file
     counts = Counter(tool for row in rows for tool in row["gold"])
-    short = {tool: counts[tool] for tool in CATALOG if counts[tool] < MIN_PER_TOOL[name]}
+    pending = PENDING_HELDOUT if name.startswith("heldout") else set()
+    short = {t: counts[t] for t in CATALOG if counts[t] < MIN_PER_TOOL[name] and t not in pending}
     assert not short, f"{name}: tools below {MIN_PER_TOOL[name]} gold uses: {short}"
 
 
