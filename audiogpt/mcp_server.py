@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiogpt.errors import UserError
+from audiogpt.events import EventCallback
 from audiogpt.frontend import available_tools
 from audiogpt.response import Response, ResponseGenerator
 from audiogpt.session import ARTIFACT_NAME_RE
+from audiogpt.wording import tool_title
 
 if TYPE_CHECKING:
     from mcp.server import Server
@@ -187,7 +189,7 @@ def create_server(agent: Agent, local_client: bool = True, roots: list[Path] | N
                   for n in specs]  # fmt: skip
         return types.ListToolsResult(tools=tools)
 
-    def run_tool(sess: Session, name: str, args: dict[str, Any]) -> Response:
+    def run_tool(sess: Session, name: str, args: dict[str, Any], on_event: EventCallback | None) -> Response:
         if name == AGENT_TOOL:
             files = []
             for f in args.get("files") or []:
@@ -196,21 +198,42 @@ def create_server(agent: Agent, local_client: bool = True, roots: list[Path] | N
                     raise UserError(f"{Path(str(f)).name}: no such local file")
                 files.append(path)
             return agent.run(str(args.get("request") or ""), files=files, session=sess.id,
-                             speak=bool(args.get("speak")))  # fmt: skip
+                             speak=bool(args.get("speak")), on_event=on_event)  # fmt: skip
         if name not in specs:
             raise UserError(f"{name!r} is not a tool of this server; tools: {AGENT_TOOL}, {', '.join(specs)}")
         args = ingest_paths(sess, agent, args, file_fields(schemas[name]), allowed_roots)
         handler = TaskHandler(sess, agent.pool, agent.settings.limits)
+        handler.on_event = on_event
         obs = handler.call(name, args)
         resp = ResponseGenerator(sess).build(obs.content, [obs], error=None if obs.ok else obs.error)
         sess.add_turn(f"{name} {args}", obs.content, resp.to_dict())
         return resp
 
+    def progress_reporter(ctx: Any) -> EventCallback | None:
+        """Steps and model progress as MCP progress notifications, when the client asked for them."""
+        token = (ctx.meta or {}).get("progress_token")
+        if token is None:
+            return None
+        count = [0]
+
+        def on_event(kind: str, data: dict[str, Any]) -> None:  # called in the worker thread
+            count[0] += 1
+            what = tool_title(data.get("tool", ""))
+            if kind == "progress":
+                message = f"{what}: {data.get('what') or 'working'} {data.get('done')}/{data.get('total')}"
+            else:
+                message = f"{what} {data.get('phase')}" + ("" if data.get("ok", True) else " (failed)")
+            anyio.from_thread.run(ctx.session.send_progress_notification, token, float(count[0]), None, message,
+                                  ctx.request_id)  # fmt: skip
+
+        return on_event
+
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         sess, key = sessions.of(client(ctx))
         args = dict(params.arguments or {})
         try:
-            resp = await anyio.to_thread.run_sync(lambda: run_tool(sess, params.name, args))
+            on_event = progress_reporter(ctx)
+            resp = await anyio.to_thread.run_sync(lambda: run_tool(sess, params.name, args, on_event))
         except UserError as exc:
             return types.CallToolResult(content=[types.TextContent(text=f"Error: {exc}")], is_error=True)
         except Exception:

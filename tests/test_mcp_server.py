@@ -46,7 +46,13 @@ def test_catalog_tools_files_and_the_agent_over_stdio(tmp_path: Path, _workspace
             assert trim["properties"]["end_s"] == expected["trim_audio"]["properties"]["end_s"]
             assert "local file path" in trim["properties"]["audio"]["description"]
 
-            first = await client.call_tool("trim_audio", {"audio": str(clip), "end_s": 0.5})
+            heard: list[tuple[float, str | None]] = []
+
+            async def progress(done: float, total: float | None, message: str | None) -> None:
+                heard.append((done, message))
+
+            first = await client.call_tool("trim_audio", {"audio": str(clip), "end_s": 0.5}, progress_callback=progress)
+            assert [m for _, m in heard] == ["Trim started", "Trim finished"]  # the steps as MCP progress
             assert not first.is_error, first.content
             assert "trim_audio succeeded" in first.content[0].text
             link = first.content[1]
