@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from audiogpt.config import Settings, load_settings
 from audiogpt.errors import UserError
+from audiogpt.events import EventCallback
 from audiogpt.handler import TaskHandler
 from audiogpt.modality import ModalityTransformer
 from audiogpt.observation import Observation
@@ -21,6 +22,7 @@ from audiogpt.prompts import render_system_prompt
 from audiogpt.response import Response, ResponseGenerator
 from audiogpt.session import Session, SessionStore
 from audiogpt.text import clean_text
+from audiogpt.wording import humanize_names, spoken_text
 from foundation_models.pool import ModelPool
 
 if TYPE_CHECKING:
@@ -77,15 +79,21 @@ class Agent:
         return self.store.create().id
 
     def run(self, text: str = "", files: Sequence[str | os.PathLike[str]] = (), session: str | None = None,
-            speak: bool = False, voice: str | os.PathLike[str] | None = None) -> Response:  # fmt: skip
+            speak: bool = False, voice: str | os.PathLike[str] | None = None,
+            on_event: EventCallback | None = None) -> Response:  # fmt: skip
         """One turn: ``text`` (or a spoken ``voice`` recording) with optional ``files`` → Response.
+
+        ``on_event(kind, data)`` hears each tool step start and finish and model progress while
+        the turn runs (see :mod:`audiogpt.events`).
 
         Raises :class:`UserError` only for an unknown ``session`` id; every other problem comes
         back inside the Response (``error`` set) with the session and its files intact.
         """
         text = clean_text(text)  # invalid UTF-8, lone surrogates, control characters: never past here
+        created = session is None
         sess = self.store.open_or_create(session)
         handler = self.handler_cls(sess, self.pool, self.settings.limits)
+        handler.on_event = on_event
         builder = ResponseGenerator(sess)
         limits = self.settings.limits
         query_transcript = None
@@ -93,18 +101,43 @@ class Agent:
             for f in files:
                 sess.ingest(f, limits.max_upload_mb, limits.max_duration_s, limits.decode(), pending=True)
             if voice is not None:
-                heard = sess.ingest(voice, limits.max_upload_mb, limits.max_duration_s, limits.decode(), pending=True)
-                query_transcript = ModalityTransformer(handler).to_text(heard.name)
+                query_transcript = self._hear(voice, on_event)
                 text = f"{text} {query_transcript}".strip()
             if not text.strip():
                 raise UserError("the request is empty: type or say what you want done")
         except UserError as exc:
-            return self._finish(sess, text, builder, handler, f"Sorry: {exc}", str(exc), query_transcript)
+            failed = self._finish(sess, text, builder, handler, f"Sorry: {exc}", str(exc), query_transcript)
+            return self._drop_if_empty(created, sess, failed)
 
         reply, error = self._converse(sess, handler, text)
+        reply = humanize_names(reply, sess.artifacts())
         if speak and error is None and reply:
-            ModalityTransformer(handler).to_speech(reply)
-        return self._finish(sess, text, builder, handler, reply, error, query_transcript, speak=speak)
+            ModalityTransformer(handler).to_speech(spoken_text(reply, sess.artifacts()))
+        response = self._finish(sess, text, builder, handler, reply, error, query_transcript, speak=speak)
+        return self._drop_if_empty(created, sess, response)
+
+    def _drop_if_empty(self, created: bool, sess: Session, response: Response) -> Response:
+        """A failed first request that left no file leaves no session behind (``session_id`` is then "")."""
+        if created and response.error is not None and not sess.artifacts():
+            self.store.delete(sess.id)
+            response.session_id = ""
+        return response
+
+    def _hear(self, voice: str | os.PathLike[str], on_event: EventCallback | None) -> str:
+        """The words of a spoken request, transcribed outside the conversation's session.
+
+        The recording is a request, not material: were it a session file it would be the newest
+        one, and "what sounds are in this recording?" would analyse the question itself.
+        """
+        limits = self.settings.limits
+        scratch = self.store.create(title="(spoken request)")
+        try:
+            heard = scratch.ingest(voice, limits.max_upload_mb, limits.max_duration_s, limits.decode())
+            listener = self.handler_cls(scratch, self.pool, limits)
+            listener.on_event = on_event
+            return ModalityTransformer(listener).to_text(heard.name)
+        finally:
+            self.store.delete(scratch.id)
 
     def _finish(self, sess: Session, text: str, builder: ResponseGenerator, handler: TaskHandler, reply: str,
                 error: str | None, query_transcript: str | None, speak: bool = False) -> Response:  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -45,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     models = add("models", help="model pool status")
     models.add_argument("--load", action="store_true", help="load the preload set first")
     models.add_argument("--json", action="store_true")
-    add("sessions", help="list the sessions in the workspace")
+    sessions = add("sessions", help="list the sessions in the workspace; 'sessions delete ID…' removes some")
+    sessions.add_argument("action", nargs="?", choices=["list", "delete"], default="list")
+    sessions.add_argument("ids", nargs="*", metavar="ID", help="with delete: the sessions to remove")
     doctor = add("doctor", help="check the machine and every configured model: versions, GPU, device, time")
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
     doctor.add_argument("--task", action="append", metavar="T", help="check only this task (repeatable)")
@@ -53,6 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=7860)
     ui.add_argument("--share", action="store_true")
+    ui.add_argument("--auth", metavar="USER:PASSWORD", help="ask for this user and password (for shared servers)")
+    serve = add("serve", help="start the HTTP API (FastAPI; docs at /docs)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--max-concurrent", type=int, default=2, help="turns run at once (each may load models)")
+    serve.add_argument("--max-queue", type=int, default=32, help="turns that may wait; more get 503")
+    mcp = add("mcp", help="start the MCP server (stdio; --http for streamable HTTP at /mcp)")
+    mcp.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
+    mcp.add_argument("--host", default="127.0.0.1")
+    mcp.add_argument("--port", type=int, default=8001)
+    mcp.add_argument("--allow-dir", action="append", default=[], metavar="DIR",
+                     help="with --http: a folder whose files calls may name by path (repeatable)")  # fmt: skip
     _add_eval(add("eval", help="evaluate: consistency (tool choice), capability (model quality), robustness"), common)
     return p
 
@@ -114,7 +129,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps(resp.to_dict(), indent=2, default=str))
     else:
         _print_response(resp)
-        print(f"\nsession: {resp.session_id}  (continue with --session {resp.session_id})", file=sys.stderr)
+        if resp.session_id:  # a failed first request keeps no session
+            print(f"\nsession: {resp.session_id}  (continue with --session {resp.session_id})", file=sys.stderr)
     return 0 if resp.ok else 1
 
 
@@ -184,13 +200,28 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
+    import time
+
     from audiogpt.config import load_settings
+    from audiogpt.errors import UserError
     from audiogpt.session import SessionStore
 
     store = SessionStore(load_settings(getattr(args, "config", None)).workspace)
+    if args.action == "delete":
+        if not args.ids:
+            raise UserError("say which sessions to delete: audiogpt sessions delete ID [ID …]")
+        for sid in args.ids:
+            store.delete(sid)
+            print(f"deleted session {sid}")
+        return 0
+    if args.ids:
+        raise UserError("'audiogpt sessions' lists every session; to remove some: audiogpt sessions delete ID")
     for sid in store.list_sessions():
-        sess = store.open(sid)
-        print(f"{sid}  {len(sess.artifacts())} files  {len(sess.turns())} turns  {sess.dir}")
+        info = store.info(sid)
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info["created"]))
+        title = (info["title"] or "(no request yet)").replace("\n", " ")
+        title = title if len(title) <= 60 else title[:59] + "…"
+        print(f"{sid}  {when}  {info['turns']:3d} turns {info['files']:3d} files  {title}")
     return 0
 
 
@@ -201,9 +232,47 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
+    from audiogpt.errors import UserError
+    from audiogpt.frontend import check_port_free
     from audiogpt.ui import launch
 
-    launch(_agent(args), host=args.host, port=args.port, share=args.share)
+    auth = None
+    if args.auth:
+        user, sep, password = args.auth.partition(":")
+        if not sep or not user or not password:
+            raise UserError("--auth takes USER:PASSWORD, both non-empty")
+        auth = (user, password)
+    check_port_free(args.host, args.port)  # one line, before any model loads
+    launch(_agent(args), host=args.host, port=args.port, share=args.share, auth=auth)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from audiogpt.frontend import check_port_free
+    from audiogpt.server import serve
+
+    check_port_free(args.host, args.port)  # one line, before any model loads
+    agent = _agent(args)
+    print(f"AudioGPT HTTP API on http://{args.host}:{args.port} (docs: /docs) · engine {agent.engine_name} · "
+          f"workspace {agent.settings.workspace}", file=sys.stderr)  # fmt: skip
+    serve(agent, args.host, args.port, args.max_concurrent, args.max_queue)
+    return 0
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from audiogpt import mcp_server
+
+    if not args.http:
+        mcp_server.run_stdio(_agent(args))  # stdout carries the protocol: nothing else is printed
+        return 0
+    from audiogpt.frontend import check_port_free
+
+    check_port_free(args.host, args.port)
+    agent = _agent(args)
+    print(f"AudioGPT MCP server on http://{args.host}:{args.port}/mcp · engine {agent.engine_name}", file=sys.stderr)
+    mcp_server.run_http(agent, args.host, args.port, [Path(d) for d in args.allow_dir])
     return 0
 
 
@@ -247,11 +316,16 @@ def _progress(quiet: bool) -> Callable[[Any], None] | None:
 
 
 COMMANDS = {"run": cmd_run, "chat": cmd_chat, "tools": cmd_tools, "models": cmd_models,
-            "sessions": cmd_sessions, "ui": cmd_ui, "eval": cmd_eval, "doctor": cmd_doctor}  # fmt: skip
+            "sessions": cmd_sessions, "ui": cmd_ui, "eval": cmd_eval, "serve": cmd_serve,
+            "mcp": cmd_mcp, "doctor": cmd_doctor}  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if not getattr(args, "verbose", False):
+        # Model loading bars ("Loading weights …") are noise on a user's stderr; read at import time
+        # by huggingface_hub and transformers, so set before any model library is imported.
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     logging.basicConfig(
         level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING, format="%(levelname)s %(message)s"
     )

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from audiogpt.config import Limits
 from audiogpt.errors import UserError
+from audiogpt.events import EventCallback, emit
 from audiogpt.observation import Observation
 from audiogpt.session import Artifact, Session
 from audiogpt.text import clean_text
@@ -35,6 +36,8 @@ _EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="audiogpt-tool"
 class TaskHandler:
     """Runs catalog tools for one session."""
 
+    on_event: EventCallback | None = None  # live step/progress events of the turn (audiogpt.events)
+
     def __init__(self, session: Session, pool: ModelPool, limits: Limits) -> None:
         self.session = session
         self.pool = pool
@@ -51,6 +54,7 @@ class TaskHandler:
         """Run ``tool``; never raises for bad input or model failure (the observation says why)."""
         args = _clean_strings(dict(args or {}))  # an engine's answer is text from outside, like a request
         start = time.perf_counter()
+        emit(self.on_event, "step", {"phase": "started", "tool": tool, "args": args, "index": len(self.calls)})
         try:
             if len(self.calls) >= self.limits.max_tool_calls:
                 raise UserError(
@@ -66,6 +70,9 @@ class TaskHandler:
             obs = self._error(tool, args, unexpected_failure(tool, exc))
         obs.seconds = time.perf_counter() - start
         self.calls.append(obs)
+        emit(self.on_event, "step", {"phase": "finished", "tool": tool, "args": args, "index": len(self.calls) - 1,
+                                     "ok": obs.ok, "result": obs.content, "files": obs.files,
+                                     "seconds": round(obs.seconds, 3)})  # fmt: skip
         return obs
 
     def _error(self, tool: str, args: dict[str, Any], message: str) -> Observation:
@@ -120,7 +127,7 @@ class TaskHandler:
         return self._observe(spec, validated.model_dump(), output, made, [p.name for p in parents])
 
     def _progress_of(self, tool: str) -> Callable[[int, int, str], None]:
-        """Where an adapter's progress goes: ``self.on_progress`` (a front end) and the log."""
+        """Where an adapter's progress goes: ``progress`` events of the turn, ``self.on_progress`` and the log."""
 
         last = [0.0]
 
@@ -130,6 +137,7 @@ class TaskHandler:
                 log.info("%s: %d of %d %s", tool, done, total, what)
             if self.on_progress is not None:
                 self.on_progress(tool, done, total, what)
+            emit(self.on_event, "progress", {"tool": tool, "done": done, "total": total, "what": what})
 
         return report
 

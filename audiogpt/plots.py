@@ -104,8 +104,11 @@ def waveform_spectrogram(audio: Audio, path: Path, title: str = "") -> Path:
     # labels
     grey = (60, 60, 60)
     draw.text((LEFT, 4), title or f"{audio.duration_s:.2f} s, {sr} Hz, {audio.channels} ch", fill=grey)
-    draw.text((4, spec_top), f"{sr / 2000:.0f} kHz", fill=grey)
-    draw.text((4, spec_top + SPEC_H - 12), "0 Hz", fill=grey)
+    for hz in _frequency_ticks(sr / 2):  # a tick per round frequency, 0 Hz at the bottom
+        y = spec_top + SPEC_H - hz / (sr / 2) * SPEC_H
+        draw.line([(LEFT - 4, y), (LEFT, y)], fill=grey)
+        label = f"{hz / 1000:g} kHz" if hz >= 1000 else f"{hz:.0f} Hz"
+        draw.text((4, min(max(y - 6, spec_top), spec_top + SPEC_H - 12)), label, fill=grey)
     draw.text((4, mid - 6), "wave", fill=grey)
     for i in range(6):
         tick = LEFT + i * plot_w / 5
@@ -118,6 +121,14 @@ def waveform_spectrogram(audio: Audio, path: Path, title: str = "") -> Path:
     img.save(tmp, format="PNG")
     os.replace(tmp, path)
     return path
+
+
+def _frequency_ticks(nyquist: float, most: int = 7) -> list[float]:
+    """Round frequencies from 0 to ``nyquist``: at most ``most`` of them, step 1, 2 or 5 × 10^n Hz."""
+    for step in (100, 200, 500, 1000, 2000, 5000, 10_000, 20_000):
+        if nyquist / step <= most - 1:
+            return [float(f) for f in np.arange(0, nyquist + 1e-6, step)]
+    return [0.0, nyquist]
 
 
 def event_timeline(events: Sequence[dict[str, Any]], duration_s: float | None, path: Path, title: str = "") -> Path:

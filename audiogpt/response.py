@@ -11,6 +11,7 @@ from audiogpt import plots
 from audiogpt.audio import load_audio
 from audiogpt.observation import Observation
 from audiogpt.session import Artifact, Session
+from audiogpt.wording import file_title, tool_title
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class ResponseGenerator:
             target = self.plot_dir / (art.name.replace("/", "_") + ".png")
             try:
                 if not target.exists():
-                    plots.waveform_spectrogram(load_audio(art.path), target, title=art.name)
+                    plots.waveform_spectrogram(load_audio(art.path), target, title=file_title(art))
                 pics.append(str(target))
             except Exception as exc:  # a picture must never cost the user the answer
                 log.warning("could not draw %s: %s", art.name, exc)
@@ -99,7 +100,7 @@ class ResponseGenerator:
                     duration = by_name[obs.inputs[0]].duration_s
                 target = self.plot_dir / f"timeline_{obs.tool}_{obs.call_id}.png"
                 try:
-                    call.plots.append(str(plots.event_timeline(obs.events, duration, target, obs.tool)))
+                    call.plots.append(str(plots.event_timeline(obs.events, duration, target, tool_title(obs.tool))))
                 except Exception as exc:
                     log.warning("could not draw the timeline: %s", exc)
             calls.append(call)

@@ -154,6 +154,29 @@ class SessionStore:
             rows = self._db.execute("SELECT id FROM sessions ORDER BY created").fetchall()
         return [r[0] for r in rows]
 
+    def info(self, session_id: str) -> dict[str, Any]:
+        """``id``, ``created`` (epoch seconds), ``title`` (or the first request), ``turns`` and ``files`` counts."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT s.created, s.title, (SELECT user_text FROM turns t WHERE t.session_id = s.id AND t.idx = 0), "
+                "(SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id), "
+                "(SELECT COUNT(*) FROM artifacts a WHERE a.session_id = s.id) FROM sessions s WHERE s.id = ?",
+                (session_id,),
+            ).fetchone()
+        if row is None:
+            raise UserError(f"session {session_id} does not exist in {self.root}")
+        created, title, first, turns, files = row
+        return {"id": session_id, "created": created, "title": title or first, "turns": turns, "files": files}
+
+    def delete(self, session_id: str) -> None:
+        """Remove a session for good: its turns, its files' records and every file on disk."""
+        sess = self.open(session_id)  # refuses malformed and unknown ids
+        with self.transaction() as db:
+            db.execute("DELETE FROM turns WHERE session_id = ?", (session_id,))
+            db.execute("DELETE FROM artifacts WHERE session_id = ?", (session_id,))
+            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        shutil.rmtree(sess.dir, ignore_errors=True)
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -296,6 +319,13 @@ class Session:
             f"{label}: unsupported file type {ext!r}; audio {', '.join(AUDIO_EXTENSIONS)} or images/videos are accepted"
         )
 
+    def remove(self, name: str) -> None:
+        """Delete one file of this session (its record and the file on disk)."""
+        art = self.resolve(name)
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM artifacts WHERE session_id = ? AND name = ?", (self.id, art.name))
+        art.path.unlink(missing_ok=True)
+
     def load(
         self, name: str, max_duration_s: float | None = None, limits: DecodeLimits = DEFAULT_DECODE_LIMITS
     ) -> tuple[Artifact, Audio]:
@@ -320,6 +350,16 @@ class Session:
                 "SELECT user_text, reply_text FROM turns WHERE session_id = ? ORDER BY idx", (self.id,)
             ).fetchall()
         return [(r[0], r[1]) for r in rows]
+
+    def turn_records(self) -> list[dict[str, Any]]:
+        """Every turn, oldest first: ``index``, ``request``, ``reply``, ``response`` (its JSON), ``created``."""
+        with self.store._lock:
+            rows = self.store._db.execute(
+                "SELECT idx, user_text, reply_text, response, created FROM turns WHERE session_id = ? ORDER BY idx",
+                (self.id,),
+            ).fetchall()
+        return [{"index": r[0], "request": r[1], "reply": r[2], "response": json.loads(r[3]), "created": r[4]}
+                for r in rows]  # fmt: skip
 
 
 def _check_video(path: Path, label: str) -> None:

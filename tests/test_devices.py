@@ -196,12 +196,12 @@ def test_an_onnx_session_that_drops_cuda_is_reported_as_cpu(monkeypatch: pytest.
 
 @pytest.mark.slow
 def test_the_ui_model_panel_says_where_the_model_runs_and_why() -> None:
-    from audiogpt.ui import build
+    from audiogpt.ui import models_markdown
+    from audiogpt.wording import tool_title
 
     agent = Agent(load_settings(engine="offline", models={"voice_activity_detection": BROKEN_GPU_VAD}))
     assert agent.pool.preload(["voice_activity_detection"]) == {}
-    demo = build(agent)
-    (panel,) = {f.fn for f in demo.fns.values() if f.name == "status_md"}  # the panel's Refresh button
-    row = next(line for line in panel().splitlines() if line.startswith("| voice_activity_detection |"))
+    title = tool_title("voice_activity_detection")
+    row = next(line for line in models_markdown(agent).splitlines() if line.startswith(f"| {title} |"))
     assert "loaded on cpu (cuda failed its check at load (RuntimeError); running on the CPU)" in row
     assert "no kernel image" not in row  # the raw error stays out of the chat UI

@@ -1,60 +1,146 @@
-"""The Gradio UI: the app builds, and one turn through its handler shows text, players and pictures."""
+"""The Gradio UI: steps streamed as they run, one player and download per file, the server-kept
+conversation over gradio_client, a spoken request with a file, clearing, the files panel."""
 
 from __future__ import annotations
 
+import shutil
+import socket
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import numpy as np
 import pytest
 import soundfile as sf
 from langchain_core.messages import AIMessage
 
 from audiogpt.agent import Agent
 from audiogpt.config import load_settings
-from audiogpt.ui import build
+from audiogpt.ui import MIC_NAME, build, launch, split_message
 from tests.fakes import ScriptedChatModel, tool_call
+from tests.live import TrimNewestFile
 
 pytestmark = pytest.mark.slow
 
 
-def respond_fn(demo: Any) -> Any:
-    fns = {f.fn for f in demo.fns.values() if f.name == "respond"}  # the textbox submit and the voice button
-    assert len(fns) == 1
+def fn(demo: Any, name: str) -> Any:
+    fns = {f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == name}
+    assert len(fns) == 1, name
     return fns.pop()
 
 
-def test_a_turn_in_the_ui_shows_reply_players_and_pictures(tmp_path: Path) -> None:
+def test_a_turn_shows_the_request_at_once_then_each_step_then_the_reply() -> None:
     script = [
         AIMessage("", tool_calls=[tool_call("text_to_speech", text="Hello from the web chat.")]),
         AIMessage("Here it is."),
     ]
     agent = Agent(load_settings(engine="offline"), engine=ScriptedChatModel(script=script))
-    demo = build(agent)
-    assert isinstance(demo, gr.Blocks)
-    upload = tmp_path / "mine.wav"
-    sf.write(upload, [0.0, 0.2, -0.2, 0.0] * 2000, 8000)
-    history, box, voice, session = respond_fn(demo)(
-        {"text": "say hello", "files": [str(upload)]}, None, False, [], None
-    )
-    assert session and voice is None and isinstance(box, gr.MultimodalTextbox)
-    roles = [m["role"] for m in history]
-    assert roles[:2] == ["user", "user"] and history[0]["content"] == {"path": str(upload)}
-    assert history[2] == {"role": "assistant", "content": "Here it is."}
-    audio = [m["content"] for m in history if isinstance(m["content"], gr.Audio)]
-    images = [m["content"] for m in history if isinstance(m["content"], gr.Image)]
-    assert len(audio) == 1 and len(images) == 1
-    assert Path(images[0].value["path"]).suffix == ".png"
-    tool_msgs = [m for m in history if m.get("metadata")]
-    assert tool_msgs and "text_to_speech" in tool_msgs[0]["metadata"]["title"]
-    # the next turn continues the same session
-    agent._engine = ScriptedChatModel(script=[AIMessage("again")])
-    agent.__dict__.pop("engine", None)
-    history2, *_, session2 = respond_fn(demo)({"text": "and again", "files": []}, None, False, history, session)
-    assert session2 == session and history2[-1]["content"] == "again"
+    updates = list(fn(build(agent), "respond")({"text": "say hello", "files": []}, False, [], None))
+    first = updates[0][0]
+    assert first == [{"role": "user", "content": "say hello"}]  # before any model ran
+    pending = [u[0][-1] for u in updates if (u[0][-1].get("metadata") or {}).get("status") == "pending"]
+    assert pending and pending[0]["metadata"]["title"] == "Speech synthesis"
+    history, kept, box, session, shown_id, *_ = updates[-1]
+    assert history == kept and session and shown_id == session and box.interactive
+    step = next(m for m in history if m.get("metadata"))
+    assert step["metadata"]["status"] == "done" and "text_to_speech succeeded" in step["content"]
+    assert {"role": "assistant", "content": "Here it is."} in history
+    players = [m["content"] for m in history if isinstance(m["content"], gr.Audio)]
+    pictures = [m["content"] for m in history if isinstance(m["content"], gr.Image)]
+    assert len(players) == 1 and players[0].buttons == ["download"] and players[0].label.startswith("Speech synthesis")
+    assert len(pictures) == 1 and pictures[0].show_label is False  # the picture's own title stays visible
 
 
 def test_an_empty_submit_does_nothing() -> None:
     agent = Agent(load_settings(engine="offline"), engine=ScriptedChatModel(script=[]))
-    history, *_ = respond_fn(build(agent))({"text": "  ", "files": []}, None, False, [], None)
-    assert history == []
+    (update,) = fn(build(agent), "respond")({"text": "  ", "files": []}, False, [], None)
+    assert update[0] == []
+
+
+def test_a_microphone_recording_is_the_spoken_request_not_a_file() -> None:
+    assert split_message({"text": "", "files": [f"/c/1/{MIC_NAME}", "/c/2/dog.wav"]}) == (
+        "", ["/c/2/dog.wav"], f"/c/1/{MIC_NAME}")  # fmt: skip
+    assert split_message({"text": "transcribe this", "files": [f"/c/1/{MIC_NAME}"]}) == (
+        "transcribe this", [f"/c/1/{MIC_NAME}"], None)  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_conversation_over_gradio_client_clearing_and_the_files_panel(tmp_path: Path) -> None:
+    from gradio_client import Client, handle_file
+
+    clip = tmp_path / "dfn_noisy_snr0.wav"
+    sf.write(clip, np.full(16000, 0.1, dtype=np.float32), 16000)
+    agent = Agent(load_settings(preload=[]), engine=TrimNewestFile())
+    port = free_port()
+    demo = launch(agent, port=port, block=False)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        assert list(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == ["/respond"]
+        first = client.predict({"text": "keep the first 0.5 s", "files": [handle_file(str(clip))]}, False,
+                               api_name="/respond")  # fmt: skip
+        history, session, table = first[0], first[2], first[3]
+        assert session and len(session) == 12
+        rows = table["value"]["data"]
+        assert [r[1] for r in rows] == [clip.name, ""] and rows[1][4] == "Trim" and rows[1][5] == clip.name
+        second = client.predict({"text": "now keep the first 0.25 s", "files": []}, False, api_name="/respond")
+        assert second[2] == session and len(second[0]) > len(history)  # the same conversation goes on
+        assert second[0][: len(history)] == history
+        made = agent.store.open(session).artifacts()
+        assert [a.duration_s for a in made] == pytest.approx([1.0, 0.5, 0.25], abs=0.01)
+        # the files panel deletes a file; the whole conversation can go
+        kept_name = made[1].name
+        panel = fn(demo, "delete_file")(session, made[2].name)
+        assert [r[0] for r in panel[1].value["data"]] == [made[0].name, kept_name]
+        fn(demo, "delete_session")(session)
+        assert session not in agent.store.list_sessions()
+    finally:
+        demo.close()
+    # clearing the chat (the trash icon) forgets the session, so the next request starts a new one
+    (clear,) = [f for f in demo.fns.values() if any(event == "clear" for _, event in f.targets)]
+    assert clear.fn()[:3] == ([], [], None)
+
+
+def test_a_spoken_request_with_a_file_analyses_the_file(tmp_path: Path) -> None:
+    from gradio_client import Client, handle_file
+
+    speaker = Agent(load_settings(engine="offline"))
+    said = speaker.run("say 'What sounds are in this recording?'")
+    mic = tmp_path / "mic" / MIC_NAME  # as the textbox's microphone names its recording
+    mic.parent.mkdir()
+    shutil.copy(said.artifacts[0].path, mic)
+    dog = tmp_path / "dog.wav"
+    t = np.arange(32000) / 16000
+    sf.write(dog, (0.3 * np.sin(2 * np.pi * 500 * t)).astype(np.float32), 16000)
+    agent = Agent(load_settings(engine="offline", preload=[]))
+    port = free_port()
+    demo = launch(agent, port=port, block=False)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        out = client.predict({"text": "", "files": [handle_file(str(mic)), handle_file(str(dog))]}, False,
+                             api_name="/respond")  # fmt: skip
+    finally:
+        demo.close()
+    session = out[2]
+    (only,) = agent.store.open(session).artifacts()  # the recording of the question is no session file
+    assert only.label == "dog.wav"
+    steps = [m for m in out[0] if m.get("metadata")]
+    assert [m["metadata"]["title"] for m in steps] == ["Sound events"]
+    assert only.name in steps[0]["content"][0]["text"] or "dog.wav" in str(out[0])
+
+
+def test_file_examples_carry_a_real_sample_file(tmp_path: Path) -> None:
+    from audiogpt.ui import FILE_EXAMPLES, sample_recording
+
+    agent = Agent(load_settings(engine="offline", preload=[]), engine=ScriptedChatModel(script=[]))
+    sample = sample_recording(agent, tmp_path)
+    assert sample and sf.info(sample).duration > 2.0  # the embedded voice read the sentence
+    assert agent.store.list_sessions() == []  # made outside every session
+    demo = build(agent, sample)
+    (dataset,) = [b for b in demo.blocks.values() if isinstance(b, gr.Dataset)]
+    with_files = [row[0] for row in dataset.raw_samples if isinstance(row[0], dict)]
+    assert [e["text"] for e in with_files] == FILE_EXAMPLES and all(e["files"] == [sample] for e in with_files)
