@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -14,8 +15,8 @@ POINTS = 2000  # min/max envelope columns per row
 
 def _envelope(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     edges = np.linspace(0, samples.size, min(POINTS, max(samples.size, 1)) + 1).astype(int)
-    lo = np.array([samples[a:b].min() if b > a else 0.0 for a, b in zip(edges[:-1], edges[1:], strict=True)])
-    hi = np.array([samples[a:b].max() if b > a else 0.0 for a, b in zip(edges[:-1], edges[1:], strict=True)])
+    lo = np.array([samples[a:b].min() if b > a else 0.0 for a, b in itertools.pairwise(edges)])
+    hi = np.array([samples[a:b].max() if b > a else 0.0 for a, b in itertools.pairwise(edges)])
     return lo, hi
 
 

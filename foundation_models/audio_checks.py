@@ -24,9 +24,7 @@ def require_sound(audio: Audio, doing: str, min_s: float = 0.0) -> Audio:
     """Refuse empty, corrupt, too short or silent input with a sentence about the input."""
     check_samples(audio)
     if audio.duration_s < min_s:
-        raise AudioError(
-            f"the audio is {audio.duration_s:.2f} s long; {doing} needs at least {min_s:g} s of sound"
-        )
+        raise AudioError(f"the audio is {audio.duration_s:.2f} s long; {doing} needs at least {min_s:g} s of sound")
     if is_silent(audio):
         raise AudioError(f"the audio is silent (below {SILENCE_DBFS:g} dBFS); there is nothing for {doing}")
     return audio

@@ -67,8 +67,8 @@ def process_in_chunks(
     ``ctx.progress`` is called after every chunk and ``ctx.check_cancelled`` before each one.
     """
     frames = samples.shape[0]
-    chunk = max(1, int(round(chunk_s * sample_rate)))
-    overlap = min(int(round(overlap_s * sample_rate)), chunk // 2)
+    chunk = max(1, round(chunk_s * sample_rate))
+    overlap = min(round(overlap_s * sample_rate), chunk // 2)
     starts = chunk_starts(frames, chunk, overlap)
     out = np.zeros((n_outputs, *samples.shape), dtype=np.float32)
     total_weight = np.zeros(frames, dtype=np.float32)

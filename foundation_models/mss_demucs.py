@@ -79,8 +79,19 @@ class DemucsSeparator(FoundationModel):
         audio = Audio(chunk, rate).resample(self.sample_rate)
         mix = self._torch.from_numpy(np.ascontiguousarray(audio.samples.T))[None]  # (1, 2, frames)
         with self._torch.inference_mode():
-            est = apply_model(self.model, mix, shifts=int(self.options.get("shifts", 0)), split=True, overlap=0.25,
-                              progress=False, device=self.device)[0].float().numpy()  # fmt: skip
+            est = (
+                apply_model(
+                    self.model,
+                    mix,
+                    shifts=int(self.options.get("shifts", 0)),
+                    split=True,
+                    overlap=0.25,
+                    progress=False,
+                    device=self.device,
+                )[0]
+                .float()
+                .numpy()
+            )
         back = [Audio(s.T, self.sample_rate).resample(rate).samples for s in est]
         return np.stack([fit_length(s, chunk.shape[0]) for s in back])
 
@@ -92,7 +103,9 @@ class DemucsSeparator(FoundationModel):
         self.load()
         missing = [s for s in wanted if s not in self.sources]
         if missing:
-            raise UserError(f"the music model gives the stems {', '.join(self.sources)}; it has no {', '.join(missing)}")
+            raise UserError(
+                f"the music model gives the stems {', '.join(self.sources)}; it has no {', '.join(missing)}"
+            )
         if audio.channels > 2:
             raise UserError(f"the audio has {audio.channels} channels; music separation takes mono or stereo")
         notes = []
@@ -100,11 +113,23 @@ class DemucsSeparator(FoundationModel):
         if audio.channels == 1:
             notes.append("the mono input was separated as stereo (the channel doubled) and the stems returned mono")
         if audio.sample_rate < self.sample_rate:
-            notes.append(f"the input is {audio.sample_rate} Hz; the model works at {self.sample_rate} Hz, so the "
-                         f"stems hold nothing above {audio.sample_rate // 2} Hz")  # fmt: skip
-        chunk_s, overlap_s = float(self.options.get("chunk_s", CHUNK_S)), float(self.options.get("overlap_s", OVERLAP_S))
-        parts = process_in_chunks(stereo, audio.sample_rate, lambda c: self._separate(c, audio.sample_rate),
-                                  len(self.sources), ctx, chunk_s=chunk_s, overlap_s=overlap_s)  # fmt: skip
+            notes.append(
+                f"the input is {audio.sample_rate} Hz; the model works at {self.sample_rate} Hz, so the "
+                f"stems hold nothing above {audio.sample_rate // 2} Hz"
+            )
+        chunk_s, overlap_s = (
+            float(self.options.get("chunk_s", CHUNK_S)),
+            float(self.options.get("overlap_s", OVERLAP_S)),
+        )
+        parts = process_in_chunks(
+            stereo,
+            audio.sample_rate,
+            lambda c: self._separate(c, audio.sample_rate),
+            len(self.sources),
+            ctx,
+            chunk_s=chunk_s,
+            overlap_s=overlap_s,
+        )
         stems = []
         for name in wanted:
             part = parts[self.sources.index(name)]

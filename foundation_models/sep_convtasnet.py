@@ -53,8 +53,13 @@ class ConvTasNetSeparator(FoundationModel):
     def _load(self) -> None:
         import torch
         from asteroid.models import ConvTasNet
+        from torch.torch_version import TorchVersion
 
-        self.model = ConvTasNet.from_pretrained(checkpoint_file(self.model_id, self.task)).eval().to(self.device)
+        # asteroid checkpoints record torch.__version__ (a TorchVersion, a str subclass) in their
+        # "infos"; allow that one class so torch.load stays weights-only (no arbitrary pickles).
+        with torch.serialization.safe_globals([TorchVersion]):
+            model = ConvTasNet.from_pretrained(checkpoint_file(self.model_id, self.task))
+        self.model = model.eval().to(self.device)
         self.sample_rate = int(self.model.sample_rate)
         self.n_src = int(self.model.masker.n_src)
         self._torch = torch
@@ -81,9 +86,21 @@ class ConvTasNetSeparator(FoundationModel):
                 f"the configured separation model ({self.describe()}) separates exactly {self.n_src} speakers; "
                 f"{wanted} were asked for"
             )
-        chunk_s, overlap_s = float(self.options.get("chunk_s", CHUNK_S)), float(self.options.get("overlap_s", OVERLAP_S))
-        parts = process_in_chunks(audio.mono().samples, audio.sample_rate, lambda c: self._separate(c, audio.sample_rate), self.n_src, ctx,
-                                  chunk_s=chunk_s, overlap_s=overlap_s, align_speakers=True, what="chunks")  # fmt: skip
+        chunk_s, overlap_s = (
+            float(self.options.get("chunk_s", CHUNK_S)),
+            float(self.options.get("overlap_s", OVERLAP_S)),
+        )
+        parts = process_in_chunks(
+            audio.mono().samples,
+            audio.sample_rate,
+            lambda c: self._separate(c, audio.sample_rate),
+            self.n_src,
+            ctx,
+            chunk_s=chunk_s,
+            overlap_s=overlap_s,
+            align_speakers=True,
+            what="chunks",
+        )
         speakers = [Audio(limit_peak(p), audio.sample_rate) for p in parts]
         notes = []
         if audio.channels > 1:
@@ -94,4 +111,6 @@ class ConvTasNetSeparator(FoundationModel):
 
         labels = [f"speaker {i + 1}" for i in range(self.n_src)]
         picture = before_after_png(audio, speakers, labels)
-        return ModelOutput(audio=speakers, images=[picture], notes=notes, info={"labels": labels, "speakers": self.n_src})
+        return ModelOutput(
+            audio=speakers, images=[picture], notes=notes, info={"labels": labels, "speakers": self.n_src}
+        )
