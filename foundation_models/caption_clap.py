@@ -11,14 +11,14 @@ from __future__ import annotations
 import csv
 import logging
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from audiogpt.audio import Audio, check_samples
 from audiogpt.errors import UserError
+from audiogpt.tools.audio_captioning import AudioCaptioningInput
 from foundation_models.audio_checks import is_silent
-from foundation_models.base import FoundationModel, ModelOutput, RunContext, package_dir
+from foundation_models.base import FoundationModel, ModelOutput, RunContext, audio_in, package_dir
 from foundation_models.clap import DEFAULT_CLAP, Clap, load_clap
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,9 @@ class ClapCaptioner(FoundationModel):
     default_model = DEFAULT_CLAP
 
     def _load(self) -> None:
-        self.clap: Clap | None = load_clap(self.model_id, self.device, self.task)
+        self.clap: Clap | None = load_clap(
+            self.model_id, self.device, self.task, bool(self.options.get("auto_download"))
+        )
         vocabulary = self.options.get("vocabulary")
         if vocabulary:
             self.names = [n.strip() for n in Path(vocabulary).read_text().splitlines() if n.strip()]
@@ -61,9 +63,9 @@ class ClapCaptioner(FoundationModel):
             raise UserError("the captioning vocabulary is empty")
         self.name_emb = self.clap.text_embeddings([f"the sound of {n.lower()}" for n in self.names])
 
-    def run(self, inputs: Any, ctx: RunContext | None = None) -> ModelOutput:  # type: ignore[override]
+    def run(self, inputs: AudioCaptioningInput, ctx: RunContext) -> ModelOutput:
         """One sentence naming the closest sounds, plus their scores."""
-        audio: Audio = check_samples(inputs.audio)
+        audio: Audio = check_samples(audio_in(inputs.audio))
         if is_silent(audio):
             return ModelOutput(text="Silence: nothing audible in the clip.", info={"method": "level check"})
         self.load()

@@ -27,13 +27,13 @@ MAX_TEXT_CHARS = 300  # a sound description longer than this is not a descriptio
 BATCH = 16  # audio windows per forward pass
 
 
-def model_folder(model_id: str, task: str) -> str:
+def model_folder(model_id: str, task: str, auto_download: bool = False) -> str:
     """A local folder to load ``model_id`` from (hub ids go through weights, never silently)."""
     if Path(model_id).expanduser().is_dir():
         return str(Path(model_id).expanduser())
     from foundation_models.weights import locate
 
-    return locate(model_id, task)
+    return locate(model_id, task, auto_download=auto_download)
 
 
 def check_description(text: str | None, what: str = "the sound to look for") -> str:
@@ -52,11 +52,17 @@ def check_description(text: str | None, what: str = "the sound to look for") -> 
 class Clap:
     """Audio and text embeddings in CLAP's shared space, and their similarities."""
 
-    def __init__(self, model_id: str = DEFAULT_CLAP, device: str = "cpu", task: str = "target_sound_detection") -> None:
+    def __init__(
+        self,
+        model_id: str = DEFAULT_CLAP,
+        device: str = "cpu",
+        task: str = "target_sound_detection",
+        auto_download: bool = False,
+    ) -> None:
         import torch
         from transformers import ClapModel, ClapProcessor
 
-        folder = model_folder(model_id, task)
+        folder = model_folder(model_id, task, auto_download)
         self.model = ClapModel.from_pretrained(folder).eval().to(device)
         processor = ClapProcessor.from_pretrained(folder)
         self.features, self.tokenizer = processor.feature_extractor, processor.tokenizer
@@ -128,14 +134,14 @@ def target_probabilities(clap: Clap, audio_emb: np.ndarray, target: str, contras
     return np.asarray(probs[:, 0] / probs.sum(axis=1), dtype=np.float32)
 
 
-def load_clap(model_id: str, device: str, task: str) -> Clap:
+def load_clap(model_id: str, device: str, task: str, auto_download: bool = False) -> Clap:
     """Build :class:`Clap`, turning a missing library into an install hint."""
     try:
         import transformers  # noqa: F401
     except ImportError:
         raise UserError("CLAP needs transformers: pip install transformers") from None
     log.info("loading CLAP %s for %s", model_id, task)
-    return Clap(model_id, device, task)
+    return Clap(model_id, device, task, auto_download)
 
 
 # Everyday sounds a target is contrasted with; CLAP's zero-shot rule needs alternatives to choose from.

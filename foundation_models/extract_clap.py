@@ -9,14 +9,13 @@ simultaneous sounds (that would need a text-queried separation model we do not s
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from audiogpt.audio import Audio
 from audiogpt.errors import UserError
+from audiogpt.tools.sound_extraction import SoundExtractionInput
 from foundation_models.audio_checks import require_sound
-from foundation_models.base import FoundationModel, ModelOutput, RunContext
+from foundation_models.base import FoundationModel, ModelOutput, RunContext, audio_in
 from foundation_models.clap import DEFAULT_CLAP, Clap, check_description, detect, load_clap, merge_spans
 
 WINDOW_S, HOP_S, THRESHOLD = 1.0, 0.25, 0.5
@@ -41,12 +40,14 @@ class ClapSoundExtractor(FoundationModel):
     default_model = DEFAULT_CLAP
 
     def _load(self) -> None:
-        self.clap: Clap | None = load_clap(self.model_id, self.device, self.task)
+        self.clap: Clap | None = load_clap(
+            self.model_id, self.device, self.task, bool(self.options.get("auto_download"))
+        )
 
-    def run(self, inputs: Any, ctx: RunContext | None = None) -> ModelOutput:  # type: ignore[override]
+    def run(self, inputs: SoundExtractionInput, ctx: RunContext) -> ModelOutput:
         """Two files: the target's spans, and the remainder; both as long as the input."""
-        audio: Audio = require_sound(inputs.audio, "sound extraction")
-        target = check_description(getattr(inputs, "target", ""), "the sound to extract")
+        audio: Audio = require_sound(audio_in(inputs.audio), "sound extraction")
+        target = check_description(inputs.target, "the sound to extract")
         self.load()
         assert self.clap is not None
         spans, scores = detect(

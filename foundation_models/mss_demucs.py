@@ -1,7 +1,7 @@
 """Music source separation with Demucs 4 (Hybrid Transformer Demucs, ``htdemucs``).
 
-Loading goes through demucs' own code: a named model (``htdemucs``) is the hub repo
-``adefossez/HTDemucs`` fetched through :mod:`foundation_models.weights` and read with
+Loading goes through demucs' own code: a named model (``htdemucs``) or its hub repo
+(``adefossez/HTDemucs``) is fetched through :mod:`foundation_models.weights` and read with
 ``demucs.hf.load_safetensors_model`` as a bag of models; a local ``.th`` file loads with
 ``demucs.states.load_model`` and a local ``.safetensors`` with ``load_safetensors_model``.
 Demucs works on stereo at its own rate (44.1 kHz): a mono input is duplicated to stereo and each
@@ -19,8 +19,9 @@ import numpy as np
 
 from audiogpt.audio import Audio
 from audiogpt.errors import UserError
+from audiogpt.tools.music_source_separation import MusicSourceSeparationInput
 from foundation_models.audio_checks import fit_length, require_sound
-from foundation_models.base import FoundationModel, ModelOutput, RunContext
+from foundation_models.base import FoundationModel, ModelOutput, RunContext, audio_in
 from foundation_models.chunking import process_in_chunks
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,12 @@ MIN_DURATION_S = 1.0  # a stem needs at least a beat of music to mean anything
 CHUNK_S, OVERLAP_S = 60.0, 2.0  # long input: one minute at a time, cross-faded over 2 s
 
 
-def load_demucs(model_id: str, task: str) -> Any:
+def load_demucs(model_id: str, task: str, auto_download: bool = False) -> Any:
     """A demucs model (or bag of models) from a local file or a named hub model, in eval mode."""
+    try:
+        import demucs  # noqa: F401
+    except ImportError:
+        raise UserError("Music separation needs demucs: pip install 'audiogpt[separation]'") from None
     from demucs.apply import BagOfModels
     from demucs.hf import hf_repo_name, load_safetensors_model
     from demucs.states import load_model
@@ -42,18 +47,18 @@ def load_demucs(model_id: str, task: str) -> Any:
         model = load_safetensors_model(path) if path.suffix == ".safetensors" else load_model(path)
         return model.eval()
     if path.is_dir():
-        folder, name = path, next((p.stem for p in sorted(path.glob("*.yaml"))), "")
-    else:
-        from foundation_models.weights import locate
+        folder = path
+    else:  # a hub repo ("adefossez/HTDemucs") or a demucs name ("htdemucs", "htdemucs_ft")
+        from foundation_models.weights import is_hub_id, locate
 
-        namespace, _, name = model_id.rpartition("/")
-        folder = Path(locate(f"{namespace or HUB_NAMESPACE}/{hf_repo_name(name)}", task))
+        repo = model_id if is_hub_id(model_id) else f"{HUB_NAMESPACE}/{hf_repo_name(model_id)}"
+        folder = Path(locate(repo, task, auto_download=auto_download))
     import yaml
 
-    bag_file = folder / f"{name}.yaml"
-    if not bag_file.is_file():
-        raise UserError(f"{model_id} is not a demucs model folder (no {name or '<name>'}.yaml in it)")
-    bag = yaml.safe_load(bag_file.read_text())
+    bags = sorted(folder.glob("*.yaml"))  # the bag definition: which models, their weights, segment
+    if not bags:
+        raise UserError(f"{model_id} is not a demucs model folder (no bag .yaml in it)")
+    bag = yaml.safe_load(bags[0].read_text())
     models = [load_safetensors_model(folder / f"{sig}.safetensors") for sig in bag["models"]]
     return BagOfModels(models, bag.get("weights"), bag.get("segment")).eval()
 
@@ -62,12 +67,12 @@ class DemucsSeparator(FoundationModel):
     """Split music into stems. Options: ``chunk_s`` (60), ``overlap_s`` (2), ``shifts`` (0: deterministic)."""
 
     task = "music_source_separation"
-    default_model = "htdemucs"
+    default_model = "adefossez/HTDemucs"
 
     def _load(self) -> None:
         import torch
 
-        self.model = load_demucs(self.model_id, self.task).to(self.device)
+        self.model = load_demucs(self.model_id, self.task, bool(self.options.get("auto_download"))).to(self.device)
         self.sample_rate = int(self.model.samplerate)
         self.sources = list(self.model.sources)
         self._torch = torch
@@ -95,11 +100,10 @@ class DemucsSeparator(FoundationModel):
         back = [Audio(s.T, self.sample_rate).resample(rate).samples for s in est]
         return np.stack([fit_length(s, chunk.shape[0]) for s in back])
 
-    def run(self, inputs: Any, ctx: RunContext | None = None) -> ModelOutput:  # type: ignore[override]
+    def run(self, inputs: MusicSourceSeparationInput, ctx: RunContext) -> ModelOutput:
         """One file per requested stem (default all), at the input's rate and channel count."""
-        ctx = ctx or RunContext()
-        audio: Audio = require_sound(inputs.audio, "music source separation", MIN_DURATION_S)
-        wanted = list(dict.fromkeys(getattr(inputs, "stems", None) or STEMS))
+        audio: Audio = require_sound(audio_in(inputs.audio), "music source separation", MIN_DURATION_S)
+        wanted = list(dict.fromkeys(inputs.stems or STEMS))
         self.load()
         missing = [s for s in wanted if s not in self.sources]
         if missing:

@@ -9,12 +9,12 @@ For the GPU profile; YAMNet stays the embedded default.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from audiogpt.audio import Audio, check_samples
-from foundation_models.base import Event, FoundationModel, ModelOutput, RunContext
+from audiogpt.tools.sound_event_detection import SoundEventDetectionInput
+from foundation_models.base import Event, FoundationModel, ModelOutput, RunContext, audio_in
 
 WINDOW_S, HOP_S, THRESHOLD = 1.0, 0.5, 0.3
 BATCH = 8
@@ -34,7 +34,7 @@ class ASTSED(FoundationModel):
         if not folder.is_dir():
             from foundation_models.weights import locate
 
-            folder = Path(locate(self.model_id, self.task))
+            folder = Path(locate(self.model_id, self.task, auto_download=bool(self.options.get("auto_download"))))
         self.model = ASTForAudioClassification.from_pretrained(str(folder)).eval().to(self.device)
         self.features = ASTFeatureExtractor.from_pretrained(str(folder))
         self.labels = [self.model.config.id2label[i] for i in range(self.model.config.num_labels)]
@@ -52,11 +52,10 @@ class ASTSED(FoundationModel):
             ctx.progress(min(i + BATCH, len(clips)), len(clips), "windows")
         return np.concatenate(out)
 
-    def run(self, inputs: Any, ctx: RunContext | None = None) -> ModelOutput:  # type: ignore[override]
+    def run(self, inputs: SoundEventDetectionInput, ctx: RunContext) -> ModelOutput:
         """Top ``top_k`` clip labels and the spans where each of them scores above the threshold."""
-        ctx = ctx or RunContext()
-        audio: Audio = check_samples(inputs.audio)
-        top_k = int(getattr(inputs, "top_k", 5))
+        audio: Audio = check_samples(audio_in(inputs.audio))
+        top_k = inputs.top_k
         self.load()
         rate = int(self.features.sampling_rate)
         mono = audio.mono().resample(rate).samples

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from audiogpt.audio import Audio
 from audiogpt.errors import UserError
+from audiogpt.tools.speech_separation import SpeechSeparationInput
 from foundation_models.audio_checks import fit_length, limit_peak, require_sound
-from foundation_models.base import FoundationModel, ModelOutput, RunContext
+from foundation_models.base import FoundationModel, ModelOutput, RunContext, audio_in
 from foundation_models.chunking import process_in_chunks
 
 log = logging.getLogger(__name__)
@@ -29,13 +29,13 @@ MIN_DURATION_S = 0.5  # shorter input has too little speech to tell voices apart
 CHUNK_S, OVERLAP_S = 30.0, 2.0  # long input: 30 s chunks, speakers matched on 2 s of overlap
 
 
-def checkpoint_file(model_id: str, task: str) -> str:
+def checkpoint_file(model_id: str, task: str, auto_download: bool = False) -> str:
     """The asteroid checkpoint file for ``model_id`` (a file, a folder, or a hub id via weights)."""
     path = Path(model_id).expanduser()
     if not path.exists():
         from foundation_models.weights import locate
 
-        path = Path(locate(model_id, task))
+        path = Path(locate(model_id, task, auto_download=auto_download))
     if path.is_dir():
         found = next((path / n for n in CHECKPOINT_NAMES if (path / n).is_file()), None)
         if found is None:
@@ -52,13 +52,22 @@ class ConvTasNetSeparator(FoundationModel):
 
     def _load(self) -> None:
         import torch
-        from asteroid.models import ConvTasNet
+
+        try:
+            from asteroid.models import ConvTasNet
+        except ImportError:
+            raise UserError(
+                "Speech separation needs asteroid: pip install --no-deps asteroid==0.7.0 "
+                "asteroid-filterbanks==0.4.0 (see install.sh)"
+            ) from None
         from torch.torch_version import TorchVersion
 
         # asteroid checkpoints record torch.__version__ (a TorchVersion, a str subclass) in their
         # "infos"; allow that one class so torch.load stays weights-only (no arbitrary pickles).
         with torch.serialization.safe_globals([TorchVersion]):
-            model = ConvTasNet.from_pretrained(checkpoint_file(self.model_id, self.task))
+            model = ConvTasNet.from_pretrained(
+                checkpoint_file(self.model_id, self.task, bool(self.options.get("auto_download")))
+            )
         self.model = model.eval().to(self.device)
         self.sample_rate = int(self.model.sample_rate)
         self.n_src = int(self.model.masker.n_src)
@@ -73,11 +82,10 @@ class ConvTasNetSeparator(FoundationModel):
         back = [Audio(s, self.sample_rate).resample(rate).samples for s in est]
         return np.stack([fit_length(s, chunk.shape[0]) for s in back])
 
-    def run(self, inputs: Any, ctx: RunContext | None = None) -> ModelOutput:  # type: ignore[override]
+    def run(self, inputs: SpeechSeparationInput, ctx: RunContext) -> ModelOutput:
         """One file per speaker, each as long as the input and at its rate (mono)."""
-        ctx = ctx or RunContext()
-        audio: Audio = require_sound(inputs.audio, "speech separation", MIN_DURATION_S)
-        wanted = int(getattr(inputs, "num_speakers", 2))
+        audio: Audio = require_sound(audio_in(inputs.audio), "speech separation", MIN_DURATION_S)
+        wanted = inputs.num_speakers
         if wanted < 2:
             raise UserError("separating speakers needs at least 2 speakers; a single voice is already separate")
         self.load()

@@ -8,10 +8,9 @@ answer (no spans), not an error.
 
 from __future__ import annotations
 
-from typing import Any
-
 from audiogpt.audio import Audio, check_samples
-from foundation_models.base import Event, FoundationModel, ModelOutput, RunContext
+from audiogpt.tools.target_sound_detection import TargetSoundDetectionInput
+from foundation_models.base import Event, FoundationModel, ModelOutput, RunContext, audio_in
 from foundation_models.clap import DEFAULT_CLAP, Clap, check_description, detect, load_clap, merge_spans
 
 WINDOW_S, HOP_S, THRESHOLD = 2.0, 0.5, 0.5
@@ -24,12 +23,14 @@ class ClapTargetDetector(FoundationModel):
     default_model = DEFAULT_CLAP
 
     def _load(self) -> None:
-        self.clap: Clap | None = load_clap(self.model_id, self.device, self.task)
+        self.clap: Clap | None = load_clap(
+            self.model_id, self.device, self.task, bool(self.options.get("auto_download"))
+        )
 
-    def run(self, inputs: Any, ctx: RunContext | None = None) -> ModelOutput:  # type: ignore[override]
+    def run(self, inputs: TargetSoundDetectionInput, ctx: RunContext) -> ModelOutput:
         """Spans (start, end, score) where ``target`` is heard, and every window's score as the timeline."""
-        audio: Audio = check_samples(inputs.audio)
-        target = check_description(getattr(inputs, "target", ""))
+        audio: Audio = check_samples(audio_in(inputs.audio))
+        target = check_description(inputs.target)
         self.load()
         assert self.clap is not None
         window_s = float(self.options.get("window_s", WINDOW_S))

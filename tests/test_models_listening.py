@@ -10,10 +10,10 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from audiogpt.audio import Audio, AudioError, load_audio
 from audiogpt.errors import UserError
@@ -30,6 +30,13 @@ def noise(seconds: float, sr: int, channels: int = 1, amp: float = 0.1) -> Audio
     """Random noise as a stand-in *input* (the models are random too; we assert shapes, not quality)."""
     shape = (int(seconds * sr),) if channels == 1 else (int(seconds * sr), channels)
     return Audio((RNG.standard_normal(shape) * amp).astype(np.float32), sr)
+
+
+def call(adapter, ctx: RunContext | None = None, **values: object):  # type: ignore[no-untyped-def]
+    """Run an adapter on values validated by its tool's input model (files given decoded), as the handler does."""
+    from audiogpt.tools import get_tool
+
+    return adapter.run(get_tool(adapter.task).input_model.with_files(**values), ctx or RunContext())
 
 
 def progress_log() -> tuple[RunContext, list[tuple[int, int, str]]]:
@@ -60,7 +67,7 @@ def separator(models: dict[str, Path]):  # type: ignore[no-untyped-def]
 
 def test_convtasnet_gives_one_file_per_speaker_at_the_input_rate_and_length(separator) -> None:  # type: ignore[no-untyped-def]
     mix = noise(2.3, 16000)
-    out = separator.run(SimpleNamespace(audio=mix, num_speakers=2))
+    out = call(separator, audio=mix, num_speakers=2)
     assert separator.sample_rate == 8000 and separator.n_src == 2  # read from the checkpoint
     assert len(out.audio) == 2
     for speaker in out.audio:
@@ -75,7 +82,7 @@ def test_convtasnet_loads_a_folder_and_mixes_stereo_down(models: dict[str, Path]
     from foundation_models.sep_convtasnet import ConvTasNetSeparator
 
     adapter = ConvTasNetSeparator(model=str(models["convtasnet"].parent), device="cpu")
-    out = adapter.run(SimpleNamespace(audio=noise(1.0, 8000, channels=2), num_speakers=2))
+    out = call(adapter, audio=noise(1.0, 8000, channels=2), num_speakers=2)
     assert [a.channels for a in out.audio] == [1, 1] and [a.frames for a in out.audio] == [8000, 8000]
     assert any("mixed to mono" in n for n in out.notes)
 
@@ -83,15 +90,15 @@ def test_convtasnet_loads_a_folder_and_mixes_stereo_down(models: dict[str, Path]
 @pytest.mark.parametrize(("n", "message"), [(1, "at least 2 speakers"), (9, "separates exactly 2 speakers; 9")])
 def test_convtasnet_refuses_a_speaker_count_it_cannot_give(separator, n: int, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(UserError, match=message):
-        separator.run(SimpleNamespace(audio=noise(1.0, 8000), num_speakers=n))
+        call(separator, audio=noise(1.0, 8000), num_speakers=n)
 
 
 def test_separation_refuses_silence_and_a_too_short_clip_but_takes_one_second(separator) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(AudioError, match="silent"):
-        separator.run(SimpleNamespace(audio=Audio(np.zeros(16000, np.float32), 16000), num_speakers=2))
+        call(separator, audio=Audio(np.zeros(16000, np.float32), 16000), num_speakers=2)
     with pytest.raises(AudioError, match=r"0\.20 s long; speech separation needs at least 0\.5 s"):
-        separator.run(SimpleNamespace(audio=noise(0.2, 16000), num_speakers=2))
-    out = separator.run(SimpleNamespace(audio=noise(1.0, 16000), num_speakers=2))
+        call(separator, audio=noise(0.2, 16000), num_speakers=2)
+    out = call(separator, audio=noise(1.0, 16000), num_speakers=2)
     assert [a.frames for a in out.audio] == [16000, 16000]
 
 
@@ -102,7 +109,7 @@ def test_convtasnet_long_input_goes_in_chunks_with_progress(separator) -> None: 
     try:
         ctx, calls = progress_log()
         mix = noise(4.4, 8000)
-        out = separator.run(SimpleNamespace(audio=mix, num_speakers=2), ctx)
+        out = call(separator, audio=mix, num_speakers=2, ctx=ctx)
     finally:
         separator.options.clear()
     n_chunks = len(chunk_starts(mix.frames, 8000, 2000))
@@ -113,20 +120,21 @@ def test_convtasnet_long_input_goes_in_chunks_with_progress(separator) -> None: 
 MEMORY_SCRIPT = textwrap.dedent("""
     import json, resource, sys
     from pathlib import Path
-    from types import SimpleNamespace
     import numpy as np, torch
     torch.set_num_threads(1)
     from audiogpt.audio import Audio
-    from foundation_models.base import RunContext
+    from foundation_models.base import RunContext, run_with
+    from audiogpt.tools.speech_separation import SpeechSeparationInput
     from foundation_models.sep_convtasnet import ConvTasNetSeparator
     adapter = ConvTasNetSeparator(model=sys.argv[1], device="cpu", chunk_s=10.0)
     rng = np.random.default_rng(0)
     warm = Audio(rng.standard_normal(8000 * 12).astype(np.float32) * 0.1, 8000)
-    adapter.run(SimpleNamespace(audio=warm, num_speakers=2))
+    run_with(adapter, audio=warm, num_speakers=2)
     long = Audio(rng.standard_normal(8000 * 240).astype(np.float32) * 0.1, 8000)  # 4 minutes
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     calls = []
-    out = adapter.run(SimpleNamespace(audio=long, num_speakers=2), RunContext(on_progress=lambda *c: calls.append(c)))
+    inputs = SpeechSeparationInput.with_files(audio=long, num_speakers=2)
+    out = adapter.run(inputs, RunContext(on_progress=lambda *c: calls.append(c)))
     peak_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     print(json.dumps({"peak_mb": peak_mb, "chunks": len(calls), "frames": [a.frames for a in out.audio]}))
 """)
@@ -177,7 +185,7 @@ def demucs(models: dict[str, Path]):  # type: ignore[no-untyped-def]
 
 def test_demucs_mono_8k_input_gives_every_stem_mono_at_8k(demucs) -> None:  # type: ignore[no-untyped-def]
     song = noise(1.5, 8000)
-    out = demucs.run(SimpleNamespace(audio=song, stems=None))
+    out = call(demucs, audio=song, stems=None)
     assert demucs.sample_rate == 44100 and demucs.sources == tiny_listening.STEMS  # from the .th package
     assert out.info["labels"] == ["vocals", "drums", "bass", "other"]
     assert [(a.frames, a.channels, a.sample_rate) for a in out.audio] == [(song.frames, 1, 8000)] * 4
@@ -186,7 +194,7 @@ def test_demucs_mono_8k_input_gives_every_stem_mono_at_8k(demucs) -> None:  # ty
 
 def test_demucs_stereo_input_gives_the_chosen_stems_in_stereo(demucs) -> None:  # type: ignore[no-untyped-def]
     song = noise(1.2, 44100, channels=2)
-    out = demucs.run(SimpleNamespace(audio=song, stems=["drums", "vocals"]))
+    out = call(demucs, audio=song, stems=["drums", "vocals"])
     assert out.info["labels"] == ["drums", "vocals"] and not out.notes
     assert [(a.frames, a.channels, a.sample_rate) for a in out.audio] == [(song.frames, 2, 44100)] * 2
 
@@ -195,7 +203,7 @@ def test_demucs_long_input_goes_in_chunks_with_progress(demucs) -> None:  # type
     demucs.options.update(chunk_s=1.0, overlap_s=0.2)
     try:
         ctx, calls = progress_log()
-        out = demucs.run(SimpleNamespace(audio=noise(2.5, 16000), stems=["bass"]), ctx)
+        out = call(demucs, audio=noise(2.5, 16000), stems=["bass"], ctx=ctx)
     finally:
         demucs.options.clear()
     assert calls == [(1, 3, "chunks"), (2, 3, "chunks"), (3, 3, "chunks")]
@@ -204,17 +212,16 @@ def test_demucs_long_input_goes_in_chunks_with_progress(demucs) -> None:  # type
 
 def test_demucs_bad_input_gets_a_clear_sentence(demucs) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(AudioError, match="silent"):
-        demucs.run(SimpleNamespace(audio=Audio(np.zeros((44100, 2), np.float32), 44100), stems=None))
+        call(demucs, audio=Audio(np.zeros((44100, 2), np.float32), 44100), stems=None)
     with pytest.raises(AudioError, match="needs at least 1 s"):
-        demucs.run(SimpleNamespace(audio=noise(0.5, 44100), stems=None))
+        call(demucs, audio=noise(0.5, 44100), stems=None)
     with pytest.raises(UserError, match="3 channels"):
-        demucs.run(SimpleNamespace(audio=noise(1.0, 8000, channels=3), stems=None))
-    with pytest.raises(UserError, match="no piano"):
-        demucs.run(SimpleNamespace(audio=noise(1.0, 8000), stems=["piano"]))
+        call(demucs, audio=noise(1.0, 8000, channels=3), stems=None)
+    with pytest.raises(ValidationError, match="'vocals', 'drums', 'bass' or 'other'"):
+        call(demucs, audio=noise(1.0, 8000), stems=["piano"])  # the tool's input model refuses it first
 
 
 def test_demucs_named_model_without_weights_says_how_to_fetch_it() -> None:
-    pytest.importorskip("foundation_models.weights")
     from foundation_models.mss_demucs import DemucsSeparator
 
     with pytest.raises(UserError, match="models pull music_source_separation"):
@@ -233,7 +240,7 @@ def clap_adapter(models: dict[str, Path], name: str, **options: float):  # type:
 def test_detection_windows_cover_the_clip_and_spans_stay_inside(models: dict[str, Path]) -> None:
     detector = clap_adapter(models, "clap_detection", threshold=0.0)
     clip = noise(5.3, 16000)
-    out = detector.run(SimpleNamespace(audio=clip, target="dog barking"))
+    out = call(detector, audio=clip, target="dog barking")
     windows = out.info["windows"]
     assert windows[0]["start_s"] == 0.0 and windows[-1]["end_s"] == pytest.approx(clip.duration_s)
     assert all(b["start_s"] <= a["end_s"] for a, b in itertools.pairwise(windows))  # no gaps
@@ -244,15 +251,15 @@ def test_detection_windows_cover_the_clip_and_spans_stay_inside(models: dict[str
 
 def test_detection_not_found_is_an_answer(models: dict[str, Path]) -> None:
     detector = clap_adapter(models, "clap_detection", threshold=1.01)
-    out = detector.run(SimpleNamespace(audio=noise(3.0, 48000), target="a church bell"))
+    out = call(detector, audio=noise(3.0, 48000), target="a church bell")
     assert out.events == [] and not out.info["found"] and out.text.startswith("not found")
 
 
 def test_detection_of_a_one_second_clip_and_of_silence(models: dict[str, Path]) -> None:
     detector = clap_adapter(models, "clap_detection", threshold=0.0)
-    out = detector.run(SimpleNamespace(audio=noise(1.0, 16000), target="rain"))
+    out = call(detector, audio=noise(1.0, 16000), target="rain")
     assert [(w["start_s"], w["end_s"]) for w in out.info["windows"]] == [(0.0, 1.0)]
-    silent = detector.run(SimpleNamespace(audio=Audio(np.zeros(32000, np.float32), 16000), target="rain"))
+    silent = call(detector, audio=Audio(np.zeros(32000, np.float32), 16000), target="rain")
     assert silent.events == [] and all(w["score"] == 0.0 for w in silent.info["windows"])
 
 
@@ -260,22 +267,22 @@ def test_detection_of_a_one_second_clip_and_of_silence(models: dict[str, Path]) 
 def test_detection_refuses_an_unusable_description(models: dict[str, Path], target: str, message: str) -> None:
     detector = clap_adapter(models, "clap_detection")
     with pytest.raises(UserError, match=message):
-        detector.run(SimpleNamespace(audio=noise(1.0, 16000), target=target))
+        call(detector, audio=noise(1.0, 16000), target=target)
 
 
 def test_extraction_splits_the_input_into_the_sound_and_the_remainder(models: dict[str, Path]) -> None:
     extractor = clap_adapter(models, "clap_extraction", threshold=0.0)
     clip = noise(2.5, 22050, channels=2)
-    out = extractor.run(SimpleNamespace(audio=clip, target="birdsong"))
+    out = call(extractor, audio=clip, target="birdsong")
     kept, rest = out.audio
     assert (kept.frames, kept.channels, kept.sample_rate) == (clip.frames, 2, 22050) == (rest.frames, 2, 22050)
     assert np.allclose(kept.samples + rest.samples, clip.samples, atol=1e-6)
     assert out.info["labels"] == ["birdsong", "remainder"] and "CLAP-guided time gating" in out.notes[0]
     nowhere = clap_adapter(models, "clap_extraction", threshold=1.01)
     with pytest.raises(UserError, match="not heard"):
-        nowhere.run(SimpleNamespace(audio=clip, target="birdsong"))
+        call(nowhere, audio=clip, target="birdsong")
     with pytest.raises(AudioError, match="silent"):
-        nowhere.run(SimpleNamespace(audio=Audio(np.zeros(22050, np.float32), 22050), target="birdsong"))
+        call(nowhere, audio=Audio(np.zeros(22050, np.float32), 22050), target="birdsong")
 
 
 def test_gate_is_one_inside_spans_and_zero_far_outside() -> None:
@@ -290,11 +297,11 @@ def test_clap_caption_names_sounds_from_the_vocabulary(models: dict[str, Path], 
     vocabulary.write_text("Dog\nRain\nSpeech\nMusic\n")
     captioner = clap_adapter(models, "clap_caption")
     captioner.options["vocabulary"] = str(vocabulary)
-    out = captioner.run(SimpleNamespace(audio=noise(3.0, 16000)))
+    out = call(captioner, audio=noise(3.0, 16000))
     assert out.text.endswith(".") and len(out.labels) == 3
     assert {name for name, _ in out.labels} <= {"Dog", "Rain", "Speech", "Music"}
     assert all(name.lower() in out.text for name, _ in out.labels) and out.info["method"] == "CLAP-ranked caption"
-    assert captioner.run(SimpleNamespace(audio=Audio(np.zeros(16000, np.float32), 16000))).text.startswith("Silence")
+    assert call(captioner, audio=Audio(np.zeros(16000, np.float32), 16000)).text.startswith("Silence")
 
 
 def test_clap_rank_scores_each_candidate(models: dict[str, Path]) -> None:
@@ -315,7 +322,7 @@ def test_ast_tags_with_the_checkpoint_labels_and_gives_a_timeline(models: dict[s
     ast = adapter_class("ast")(model=str(models["ast"]), device="cpu", event_threshold=0.0)
     clip = noise(3.2, 22050)
     ctx, calls = progress_log()
-    out = ast.run(SimpleNamespace(audio=clip, top_k=2), ctx)
+    out = call(ast, audio=clip, top_k=2, ctx=ctx)
     assert len(out.labels) == 2 and {n for n, _ in out.labels} <= set(tiny_listening.AST_LABELS)
     assert out.events and all(0.0 <= e.start_s < e.end_s <= clip.duration_s for e in out.events)
     assert {e.label for e in out.events} == {n for n, _ in out.labels}
@@ -324,6 +331,6 @@ def test_ast_tags_with_the_checkpoint_labels_and_gives_a_timeline(models: dict[s
 
 def test_real_two_speaker_mixture_gives_two_full_length_files(separator, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
     mix = load_audio(shared_data / "separation" / "sb_mixture_0.wav")
-    out = separator.run(SimpleNamespace(audio=mix, num_speakers=2))
+    out = call(separator, audio=mix, num_speakers=2)
     assert [(a.frames, a.sample_rate) for a in out.audio] == [(mix.frames, mix.sample_rate)] * 2
     assert io.BytesIO(out.images[0]).getbuffer().nbytes > 1000

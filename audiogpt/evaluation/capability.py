@@ -232,6 +232,15 @@ MODEL_TOOLS: dict[str, Callable[[Context], ToolResult]] = {
 }
 
 
+LISTENING_TOOLS = (
+    "speech_separation",
+    "music_source_separation",
+    "target_sound_detection",
+    "audio_captioning",
+    "sound_extraction",
+)  # measured in audiogpt.evaluation.listening (imported lazily: it imports this)
+
+
 def read_truth(data: Path) -> dict[str, dict[str, Any]]:
     """``index.jsonl`` of a data folder: file (relative path) → ground truth."""
     index = data / "index.jsonl"
@@ -244,8 +253,9 @@ def read_truth(data: Path) -> dict[str, dict[str, Any]]:
 def run_suite(options: EvalOptions, data: str | Path | None = None, tools: list[str] | None = None) -> Report:
     """Measure every selected tool; one tool's failure is reported, never fatal."""
     from audiogpt.evaluation.harness import capability_report, open_agent
+    from audiogpt.evaluation.listening import MEASURES as LISTENING
 
-    evaluators = {**MODEL_TOOLS, **_editing()}
+    evaluators = {**MODEL_TOOLS, **LISTENING, **_editing()}
     unknown = sorted(set(tools or []) - set(evaluators))
     if unknown:
         raise UserError(f"no capability measure for {', '.join(unknown)}; measured tools: {', '.join(evaluators)}")
@@ -267,7 +277,7 @@ def run_suite(options: EvalOptions, data: str | Path | None = None, tools: list[
 def _measure(tool: str, evaluate: Callable[[Context], ToolResult], ctx: Context) -> ToolResult:
     if tool not in ctx.agent.pool.tasks:
         return ToolResult(tool, "error", detail="no model is configured for this tool")
-    if tool in MODEL_TOOLS and tool != "text_to_speech" and ctx.data is None:
+    if (tool in MODEL_TOOLS or tool in LISTENING_TOOLS) and tool != "text_to_speech" and ctx.data is None:
         return ToolResult(tool, "skipped", detail=f"no labelled data (looked in {DEFAULT_DATA})")
     try:
         result = evaluate(ctx)
@@ -276,6 +286,6 @@ def _measure(tool: str, evaluate: Callable[[Context], ToolResult], ctx: Context)
     except Exception as exc:  # a broken measurement must not stop the other tools'
         log.exception("measuring %s failed", tool)
         return ToolResult(tool, "error", detail=f"{type(exc).__name__}: {exc}")
-    if not result.items:
+    if not result.items and result.status == "ok":  # a measure may say why it skipped (weights absent)
         result.status, result.detail = "skipped", "no labelled file for this tool in the data folder"
     return result

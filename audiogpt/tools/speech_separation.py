@@ -1,0 +1,29 @@
+"""speech_separation: split a recording of several people talking into one file per speaker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from audiogpt.tools.base import AudioFile, Tool, ToolInput
+
+
+class SpeechSeparationInput(ToolInput):
+    audio: AudioFile
+    # Bounds are wide on purpose: the adapter explains a count its model cannot give in a sentence.
+    num_speakers: int = Field(2, ge=1, le=10, description="how many people are talking (default 2)")
+
+
+TOOL = Tool(
+    name="speech_separation",
+    category="processing",
+    description="Separate overlapping voices in a recording into one audio file per speaker, each as long as "
+    "the input, with a before/after picture. Use before transcribing each speaker on their own.",
+    input_model=SpeechSeparationInput,
+    output="audio",
+    reply="Separated {input} into {count} speakers: {outputs}.",  # {input} {count} {outputs}
+    hint="Upload a recording where two people talk over each other, then ask me to separate the speakers.",
+    capability="audiogpt.evaluation.listening:speech_separation",
+    examples_path=Path(__file__).with_suffix(".yaml"),
+)
