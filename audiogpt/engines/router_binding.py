@@ -57,6 +57,12 @@ def edit_arguments(tool: str, text: str, duration: float | None) -> dict[str, An
     return rule(text, duration) if rule else {}
 
 
+def tool_arguments(tool: str, text: str, duration: float | None) -> dict[str, Any]:
+    """The arguments a tool's own reader (``Tool.arguments``) finds in the step's text (file names neutral)."""
+    spec = CATALOG.get(tool)
+    return spec.arguments(text, duration) if spec and spec.arguments else {}
+
+
 def given_values(text: str, props: dict[str, Any]) -> dict[str, Any]:
     """Developer-style ``name=value`` arguments ("trim_audio start_s=1 end_s=3"), typed by the schema."""
     values: dict[str, Any] = {}

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from audiogpt.tools.base import AudioFile, Tool, ToolInput
 
 Stem = Literal["vocals", "drums", "bass", "other"]
+
+
+_STEM_WORDS: dict[str, str] = {
+    r"vocals?|voice|singing|singer|a ?cap+el+a|lyrics": "vocals",
+    r"drums?|percussion|beat": "drums",
+    r"bass(?:line)?": "bass",
+    r"instrumental|accompaniment|backing|karaoke|guitar|piano|keys|synth|strings|other": "other",
+}
+_REMOVE = re.compile(
+    r"\b(?:remove|without|strip|take out|get rid of|mute|no)\b[^,.]*?\b(?:vocals?|voice|singing|singer)\b", re.I
+)
+
+
+def stems_argument(text: str, duration_s: float | None) -> dict[str, Any]:
+    """The router's reader for ``stems``: the stems a request names ("the vocals and the drums");
+    "remove the vocals" / karaoke means the accompaniment (``other`` + drums + bass). None named: all."""
+    if _REMOVE.search(text) or re.search(r"\bkaraoke|instrumental\b", text, re.I):
+        return {"stems": ["drums", "bass", "other"]}
+    found = [stem for pattern, stem in _STEM_WORDS.items() if re.search(rf"\b(?:{pattern})\b", text, re.I)]
+    return {"stems": list(dict.fromkeys(found))} if found else {}
 
 
 class MusicSourceSeparationInput(ToolInput):
@@ -27,6 +48,7 @@ TOOL = Tool(
     input_model=MusicSourceSeparationInput,
     output="audio",
     reply="Split {input} into {outputs}.",  # {input} {outputs}
+    arguments=stems_argument,
     hint="Upload a song, then ask for the vocals, drums, bass or the rest as separate files.",
     capability="audiogpt.evaluation.listening:music_source_separation",
     examples_path=Path(__file__).with_suffix(".yaml"),

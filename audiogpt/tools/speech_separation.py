@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 
 from audiogpt.tools.base import AudioFile, Tool, ToolInput
+
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2}
+
+
+def speakers_argument(text: str, duration_s: float | None) -> dict[str, Any]:
+    """The router's reader for ``num_speakers`` ("the three speakers", "4 voices")."""
+    m = re.search(
+        r"\b(\d+|two|three|four|five|both)\s+(?:\w+\s+)?(?:speakers?|voices|people|persons|talkers)\b", text, re.I
+    )
+    if not m:
+        return {}
+    word = m.group(1).lower()
+    return {"num_speakers": int(word) if word.isdigit() else _COUNTS[word]}
 
 
 class SpeechSeparationInput(ToolInput):
@@ -23,6 +38,7 @@ TOOL = Tool(
     input_model=SpeechSeparationInput,
     output="audio",
     reply="Separated {input} into {count} speakers: {outputs}.",  # {input} {count} {outputs}
+    arguments=speakers_argument,
     hint="Upload a recording where two people talk over each other, then ask me to separate the speakers.",
     capability="audiogpt.evaluation.listening:speech_separation",
     examples_path=Path(__file__).with_suffix(".yaml"),
