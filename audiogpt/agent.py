@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from audiogpt.config import Settings, load_settings
 from audiogpt.errors import UserError
-from audiogpt.handler import Observation, TaskHandler
+from audiogpt.handler import TaskHandler
 from audiogpt.modality import ModalityTransformer
+from audiogpt.observation import Observation
 from audiogpt.prompts import render_system_prompt
 from audiogpt.response import Response, ResponseGenerator
 from audiogpt.session import Session, SessionStore

@@ -14,7 +14,6 @@ import numpy as np
 
 from audiogpt.errors import UserError
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".m4a", ".aac", ".wma", ".mka")
 FFMPEG_EXTENSIONS = (".m4a", ".aac", ".wma", ".mka")  # libsndfile cannot read these; PyAV (FFmpeg) decodes them
 # Formats a tool can write: extension → (libsndfile container, default subtype).
 WRITE_FORMATS = {

@@ -4,18 +4,18 @@ observation the dialogue engine can react to."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
 from audiogpt.config import Limits
 from audiogpt.errors import UserError
+from audiogpt.observation import Observation
 from audiogpt.session import Artifact, Session
 from audiogpt.tools import CATALOG, ToolSpec
 from audiogpt.tools.base import ToolInput
@@ -26,28 +26,6 @@ log = logging.getLogger(__name__)
 
 # Model calls run here so a call can be abandoned at its time limit without blocking the turn.
 _EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="audiogpt-tool")
-
-
-@dataclass
-class Observation:
-    """The result of one tool call: ``content`` for the model, the rest for the router and UI."""
-
-    tool: str
-    args: dict[str, Any]
-    ok: bool
-    content: str
-    call_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
-    error: str | None = None
-    files: list[str] = field(default_factory=list)
-    inputs: list[str] = field(default_factory=list)
-    text: str | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
-    labels: list[tuple[str, float]] = field(default_factory=list)
-    duration_s: float | None = None
-    seconds: float = 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class TaskHandler:
@@ -125,7 +103,7 @@ class TaskHandler:
             "arguments": validated.model_dump(),
             "parents": [p.name for p in parents],
             "model": model_name,
-            "seed": None,
+            "seed": _seed(validated, output),
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         ext = "." + output.audio_format
@@ -181,7 +159,33 @@ class TaskHandler:
             events=[{"label": e.label, "start_s": e.start_s, "end_s": e.end_s, "score": e.score} for e in out.events],
             labels=[(str(lbl), float(s)) for lbl, s in out.labels],
             duration_s=next((a.duration_s for a in made if a.kind == "audio"), None),
+            info=_plain(out.info),
+            notes=list(out.notes),
+            facts={
+                a.name: {"duration_s": a.duration_s, "sample_rate": a.sample_rate, "channels": a.channels}
+                for a in made
+                if a.kind == "audio"
+            },
         )
+
+
+def _plain(info: dict[str, Any]) -> dict[str, Any]:
+    """The JSON-safe part of an adapter's ``info`` (numbers, strings, lists, dicts of them)."""
+    safe = {}
+    for key, value in info.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue
+        safe[str(key)] = value
+    return safe
+
+
+def _seed(validated: ToolInput, output: ModelOutput) -> int | None:
+    """The random seed a generative tool used: the one asked for, else the one the adapter reports."""
+    asked = getattr(validated, "seed", None)
+    used = output.info.get("seed", asked)
+    return int(used) if isinstance(used, (int, float)) and not isinstance(used, bool) else None
 
 
 def _a(word: str) -> str:

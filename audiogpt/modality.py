@@ -7,7 +7,8 @@ provenance like any other tool output.
 from __future__ import annotations
 
 from audiogpt.errors import UserError
-from audiogpt.handler import Observation, TaskHandler
+from audiogpt.handler import TaskHandler
+from audiogpt.observation import Observation
 
 
 class ModalityTransformer:

@@ -9,7 +9,7 @@ from typing import Any
 
 from audiogpt import plots
 from audiogpt.audio import load_audio
-from audiogpt.handler import Observation
+from audiogpt.observation import Observation
 from audiogpt.session import Artifact, Session
 
 log = logging.getLogger(__name__)

@@ -28,16 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audiogpt.audio import AUDIO_EXTENSIONS, Audio, AudioError, load_audio, save_audio
+from audiogpt.audio import Audio, AudioError, load_audio, save_audio
 from audiogpt.errors import UserError
+from audiogpt.formats import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 
 log = logging.getLogger(__name__)
 
 KINDS = ("audio", "image", "video", "text")
 ARTIFACT_NAME_RE = re.compile(r"\b(?:audio|image|video|text)/[0-9a-f]{8}\.[a-z0-9]{2,5}\b")
 SESSION_ID_RE = re.compile(r"^[0-9a-f]{12}$")
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp")
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, created REAL NOT NULL, title TEXT);

@@ -28,7 +28,7 @@ import numpy as np
 from audiogpt.agent import Agent
 from audiogpt.audio import Audio, load_audio, save_audio
 from audiogpt.config import load_settings
-from foundation_models.base import run_with
+from foundation_models.direct import run_with
 
 TEXT = (
     "The quick brown fox jumps over the lazy dog. A journey of a thousand miles begins with a single step. "

@@ -37,6 +37,8 @@ ADAPTERS: dict[str, str] = {
     "convert": "foundation_models.edit_convert:ConvertAudio",
     "pyav_extract": "foundation_models.edit_video:PyAVExtractAudio",
     "visualize": "foundation_models.edit_visualize:VisualizeAudio",
+    # a tool served by a plain function the config names as its model (see dsp_function.py)
+    "function": "foundation_models.dsp_function:FunctionAdapter",
 }
 
 

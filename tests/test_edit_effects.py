@@ -19,11 +19,12 @@ import soundfile as sf
 from audiogpt.audio import Audio, load_audio
 from audiogpt.config import Limits, load_settings
 from audiogpt.errors import UserError
-from audiogpt.handler import Observation, TaskHandler
+from audiogpt.handler import TaskHandler
 from audiogpt.metrics import wer
+from audiogpt.observation import Observation
 from audiogpt.session import SessionStore
 from audiogpt.tools.apply_audio_effect import EFFECT_NAMES, ApplyAudioEffectInput
-from foundation_models.base import run_with
+from foundation_models.direct import run_with
 from foundation_models.edit_effects import PedalboardEffects
 from foundation_models.edit_pitch import RubberBandPitch
 from foundation_models.edit_speed import RubberBandSpeed

@@ -15,7 +15,8 @@ import pytest
 import soundfile as sf
 
 from audiogpt.config import Limits, load_settings
-from audiogpt.handler import Observation, TaskHandler
+from audiogpt.handler import TaskHandler
+from audiogpt.observation import Observation
 from audiogpt.session import Session, SessionStore
 from foundation_models.pool import ModelPool
 from tests.conftest import tone

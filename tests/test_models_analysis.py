@@ -12,7 +12,7 @@ from scipy.signal import correlate
 
 from audiogpt.audio import Audio, load_audio
 from audiogpt.metrics import si_sdr
-from foundation_models.base import run_with
+from foundation_models.direct import run_with
 from foundation_models.enhance_deepfilternet import DeepFilterNetEnhancer
 from foundation_models.sed_yamnet import YamnetSED, log_mel_patches
 from foundation_models.tts_piper import PiperTTS

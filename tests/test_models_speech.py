@@ -13,7 +13,7 @@ from audiogpt.errors import UserError
 from audiogpt.metrics import wer
 from foundation_models.asr_faster_whisper import FasterWhisperASR
 from foundation_models.asr_openai_whisper import OpenAIWhisperASR
-from foundation_models.base import run_with
+from foundation_models.direct import run_with
 from foundation_models.translate_faster_whisper import FasterWhisperTranslate
 from foundation_models.tts_piper import PiperTTS
 

@@ -365,4 +365,4 @@ def test_small_rules(router: OfflineRouter) -> None:
     files = ra.parse_files(system(FILES).text)
     steps = router.plan("transcribe dog.wav and then translate it to German", files)
     kinds = [(s.kind, s.tool) for s in steps]
-    assert kinds == [("tool", "speech_recognition"), ("translation_target", "speech_translation")]
+    assert kinds == [("tool", "speech_recognition"), ("refused", "speech_translation")]

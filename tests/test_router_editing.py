@@ -15,13 +15,21 @@ import pytest
 import soundfile as sf
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
+from audiogpt import slots
 from audiogpt.engines import router_args as ra
-from audiogpt.engines import router_edit_args as ea
 from audiogpt.engines import router_files as rf
 from audiogpt.engines.router import OfflineRouter
 from audiogpt.engines.router_binding import PENDING, clamp
-from audiogpt.engines.router_effects import effects, pitch_args, speed_args
 from audiogpt.tools import CATALOG
+from audiogpt.tools.apply_audio_effect import effects
+from audiogpt.tools.change_pitch import pitch_args
+from audiogpt.tools.change_speed import speed_args
+from audiogpt.tools.concatenate_audio import join_args
+from audiogpt.tools.convert_audio import convert_args
+from audiogpt.tools.extract_audio_from_video import video_args
+from audiogpt.tools.mix_audio import mix_args
+from audiogpt.tools.trim_audio import trim_args
+from audiogpt.tools.visualize_audio import visualize_args
 from tests.conftest import tone
 from tests.test_router import catalog_tools
 from tests.test_router import run_chain as drive_chain
@@ -42,7 +50,7 @@ def system(*names: str) -> SystemMessage:
 
 
 def files(*names: str) -> list[ra.SessionFile]:
-    return ra.parse_files(system(*names).text)
+    return rf.with_roles(ra.parse_files(system(*names).text))
 
 
 @pytest.fixture(scope="module")
@@ -165,11 +173,11 @@ def test_unseen_phrasings_give_valid_arguments(router: OfflineRouter) -> None:
         ("cut everything after 1:30", None, {"end_s": 90.0}),
         ("start at 12 seconds", None, {"start_s": 12.0}),
         ("shave half a second off the start", None, {"start_s": 0.5}),
-        ("drop the last 5 seconds", None, {ea.NEEDS_DURATION: True}),
+        ("drop the last 5 seconds", None, {slots.NEEDS_DURATION: True}),
     ],
 )
 def test_trim_arguments(text: str, duration: float | None, expected: dict[str, Any]) -> None:
-    got = ea.trim_args(text, duration)
+    got = trim_args(text, duration)
     assert {k: round(v, 3) if isinstance(v, float) else v for k, v in got.items()} == expected
 
 
@@ -225,7 +233,7 @@ def test_speed_arguments(text: str, factor: float, preserve_pitch: bool | None) 
 
 def test_speed_to_a_target_length_needs_the_duration() -> None:
     assert speed_args("make it faster so it fits into 45 seconds", 60.0) == {"factor": pytest.approx(60 / 45, 1e-3)}
-    assert ea.NEEDS_DURATION in speed_args("make it faster so it fits into 45 seconds", None)
+    assert slots.NEEDS_DURATION in speed_args("make it faster so it fits into 45 seconds", None)
 
 
 @pytest.mark.parametrize(
@@ -253,7 +261,7 @@ def test_pitch_arguments(text: str, semitones: float) -> None:
     ],
 )
 def test_convert_arguments(text: str, expected: dict[str, Any]) -> None:
-    assert ea.convert_args(text) == expected
+    assert convert_args(text) == expected
     CATALOG["convert_audio"].input_model.model_validate({"audio": VOICE, **expected})
 
 
@@ -270,24 +278,24 @@ def test_convert_arguments(text: str, expected: dict[str, Any]) -> None:
     ],
 )
 def test_visualize_arguments(text: str, expected: dict[str, Any]) -> None:
-    got = ea.visualize_args(text, 12.3)
+    got = visualize_args(text, 12.3)
     assert {k: round(v, 3) if isinstance(v, float) else v for k, v in got.items()} == expected
 
 
 def test_join_and_video_arguments() -> None:
-    assert ea.join_args("join them with a 2 second crossfade") == {"crossfade_s": 2.0}
-    assert ea.join_args("with half a second of silence between") == {"gap_s": 0.5}
-    assert ea.join_args("crossfade of 500 ms") == {"crossfade_s": 0.5}
-    assert ea.join_args("join these two clips") == {}
-    assert ea.video_args("use the second audio track") == {"audio_stream": 1}
-    assert ea.video_args("pull the audio out of this video") == {}
+    assert join_args("join them with a 2 second crossfade") == {"crossfade_s": 2.0}
+    assert join_args("with half a second of silence between") == {"gap_s": 0.5}
+    assert join_args("crossfade of 500 ms") == {"crossfade_s": 0.5}
+    assert join_args("join these two clips") == {}
+    assert video_args("use the second audio track") == {"audio_stream": 1}
+    assert video_args("pull the audio out of this video") == {}
 
 
 def test_times_and_clamping() -> None:
-    assert ea.seconds("1 min 30 s") == 90 and ea.seconds("500 ms") == 0.5 and ea.seconds("1:02:03") == 3723
-    assert ea.time_range("between 10 and 15 seconds") == (10.0, 15.0)
-    assert ea.time_range("from 12 to 5 s") == (5.0, 12.0)
-    assert ea.time_range("boost it 3 to 6 dB") is None
+    assert slots.seconds("1 min 30 s") == 90 and slots.seconds("500 ms") == 0.5 and slots.seconds("1:02:03") == 3723
+    assert slots.time_range("between 10 and 15 seconds") == (10.0, 15.0)
+    assert slots.time_range("from 12 to 5 s") == (5.0, 12.0)
+    assert slots.time_range("boost it 3 to 6 dB") is None
     schema = CATALOG["apply_audio_effect"].input_model.model_json_schema()
     props = schema["properties"]
     props["effects"]["items"] = {"oneOf": [schema["$defs"][k] for k in ("LowShelf", "Reverb")]}
@@ -322,14 +330,14 @@ def test_choose_files_for_lists() -> None:
 
 def test_mix_roles_gains_offsets_and_ducking() -> None:
     two = files(MUSIC, VOICE)  # the music was uploaded first; the voice still leads the mix
-    order, args = rf.mix_args("put my voice over the music, music 10 dB quieter", [MUSIC, VOICE], two)
+    order, args = mix_args("put my voice over the music, music 10 dB quieter", [MUSIC, VOICE], two)
     assert (order, args) == ([VOICE, MUSIC], {"gains_db": [0.0, -10.0]})
-    assert rf.mix_args("mix in the music quietly in the background", [MUSIC, VOICE], two)[1] == {
+    assert mix_args("mix in the music quietly in the background", [MUSIC, VOICE], two)[1] == {
         "gains_db": [0.0, -12.0]
     }  # fmt: skip
-    assert rf.mix_args("start the voice at 2 seconds", [MUSIC, VOICE], two)[1] == {"offsets_s": [2.0, 0.0]}
-    assert rf.mix_args("duck the music under the voice", [MUSIC, VOICE], two) == ([VOICE, MUSIC], {"duck_db": 12.0})
-    assert rf.mix_args("mix them", [MUSIC, VOICE], two)[1] == {}
+    assert mix_args("start the voice at 2 seconds", [MUSIC, VOICE], two)[1] == {"offsets_s": [2.0, 0.0]}
+    assert mix_args("duck the music under the voice", [MUSIC, VOICE], two) == ([VOICE, MUSIC], {"duck_db": 12.0})
+    assert mix_args("mix them", [MUSIC, VOICE], two)[1] == {}
 
 
 # ---- chains through plan() ----------------------------------------------------------------------
@@ -425,9 +433,7 @@ def test_more_phrasings(router: OfflineRouter) -> None:
     assert plan(router, "the recording is much too quiet", VOICE)[0][1]["effects"] == [
         {"name": "normalize_loudness", "target_lufs": -16.0}
     ]
-    order, args = rf.mix_args(
-        "the music should dip whenever I talk, by about 8 dB", [MUSIC, VOICE], files(MUSIC, VOICE)
-    )
+    order, args = mix_args("the music should dip whenever I talk, by about 8 dB", [MUSIC, VOICE], files(MUSIC, VOICE))
     assert order == [VOICE, MUSIC] and args == {"duck_db": 8.0}
     steps = plan(router, "mix_audio gains_db=[0,-18] duck_db=10", VOICE, MUSIC)
     assert steps == [("mix_audio", {"gains_db": [0.0, -18.0], "duck_db": 10.0, "audio_files": [VOICE, MUSIC]})]
@@ -498,7 +504,8 @@ def run_chain(router: OfflineRouter, text: str, names: tuple[str, ...], outputs:
 
 def made(name: str, seconds: float, tool: str, note: str = "") -> dict[str, Any]:
     content = f"{tool} succeeded. New file: {name} ({seconds:.2f} s, 44100 Hz, mono). {note}".strip()
-    return {"content": content, "files": [name], "duration_s": seconds}
+    facts = {name: {"duration_s": seconds, "sample_rate": 44100, "channels": 1}}
+    return {"content": content, "files": [name], "duration_s": seconds, "facts": facts, "notes": [note] if note else []}
 
 
 def test_chain_threads_files_and_reply_describes_each_edit(router: OfflineRouter) -> None:

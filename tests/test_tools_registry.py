@@ -13,14 +13,19 @@ import audiogpt.tools as registry
 from audiogpt.tools import CATALOG, PLANNED, DuplicateToolError, Tool, ToolInput
 from audiogpt.tools.base import Cue
 from foundation_models import adapter_class
+from foundation_models.dsp_function import FunctionAdapter, load_function
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "default.yaml"
 TOOLS = sorted(CATALOG)
 
 
+def _configured_models() -> dict[str, dict[str, str]]:
+    models: dict[str, dict[str, str]] = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))["models"]
+    return models
+
+
 def _configured() -> dict[str, str]:
-    models = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))["models"]
-    return {task: spec["adapter"] for task, spec in models.items()}
+    return {task: spec["adapter"] for task, spec in _configured_models().items()}
 
 
 def test_every_builtin_module_declares_one_tool_named_after_it() -> None:
@@ -88,8 +93,12 @@ def test_the_configured_adapter_takes_the_tools_input_model(name: str) -> None:
     adapter = _configured().get(name)
     assert adapter, f"configs/default.yaml has no model for {name}"
     cls = adapter_class(adapter)
-    assert cls.task == name
-    hints = typing.get_type_hints(cls.run)
+    run = cls.run
+    if cls is FunctionAdapter:  # a DSP tool served by a function the config names
+        run = load_function(_configured_models()[name]["model"])
+    else:
+        assert cls.task == name
+    hints = typing.get_type_hints(run)
     assert list(hints)[:2] == ["inputs", "ctx"]
     assert hints["inputs"] is CATALOG[name].input_model
 
@@ -110,3 +119,19 @@ def test_a_plugin_tool_is_registered_from_its_entry_point() -> None:
 
 
 PLUGIN_TOOL = Tool("x_measure", "understanding", "measures x", ToolInput, "text", capability_exempt="a test plug-in")
+
+
+def test_the_engines_name_no_catalog_tool() -> None:
+    """The router reads what it knows about tools from the registry (traits, hooks, examples): no
+    catalog tool's name is written as a string in audiogpt/engines/."""
+    import re
+
+    engines = Path(registry.__file__).parents[1] / "engines"
+    names = "|".join(sorted(CATALOG, key=len, reverse=True))
+    found = [
+        f"{path.name}:{i}: {line.strip()}"
+        for path in sorted(engines.glob("*.py"))
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(rf"[\"'](?:{names})(?:_\w+)?[\"']", line)
+    ]
+    assert not found, "\n".join(found)

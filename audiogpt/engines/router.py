@@ -17,7 +17,6 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,6 +31,7 @@ from audiogpt.engines import router_args as ra
 from audiogpt.engines import router_binding as rb
 from audiogpt.engines import router_replies as rr
 from audiogpt.engines.router_knowledge import routing_examples
+from audiogpt.engines.router_step import Step
 from audiogpt.tools import CATALOG, PLANNED
 
 log = logging.getLogger(__name__)
@@ -39,22 +39,6 @@ log = logging.getLogger(__name__)
 _EMBEDDERS: dict[str, Any] = {}
 _INDEXES: dict[str, _ExampleIndex] = {}
 _LOCK = threading.Lock()
-
-_IMPERATIVE_SPEAK = re.compile(
-    r"^(?:please\s+)?(?:say|speak|pronounce|read (?:out|aloud)|text[- ]to[- ]speech|tts)\b", re.I
-)
-# "read the transcript back to me", "say it slower": speaking an earlier result, not another analysis
-_SPEAK_BACK = re.compile(
-    r"^(?:please\s+)?(?:say|speak|read|narrate|voice)\b.*\b(?:aloud|out loud|out|back|it|that|this|"
-    r"(?:the|that|this) (?:transcript|transcription|translation|text|result|words))\b",
-    re.I,
-)
-_SPEAK_CUE = re.compile(r"\b(?:say|speak|read|pronounce|utter|announce|narrate|voice|tts|speech)\b", re.I)
-# a speaking rate on its own ("speed 0.8", "1.2x"), split off a text_to_speech step by a comma
-_RATE_ONLY = re.compile(
-    r"(?:at\s+)?(?:speed|rate|tempo)\s*[x×]?\d+(?:\.\d+)?\s*[x×]?|\d+(?:\.\d+)?\s*[x×]\s*(?:speed)?", re.I
-)
-_MERGEABLE = ("apply_audio_effect", "convert_audio")  # "add reverb and boost the bass" is one call
 
 
 def _embedder() -> Any:
@@ -108,7 +92,10 @@ class _ExampleIndex:
         self.vectors = _encode([t for texts in groups.values() for t in texts])
         self.names = sorted(set(self.labels))
         self.columns = {name: np.array([i for i, lb in enumerate(self.labels) if lb == name]) for name in self.names}
-        self.cues = [(c["label"], re.compile(c["pattern"], re.I), float(c["bonus"])) for c in examples.get("cues", [])]
+        self.cues = [
+            (c["label"], re.compile(c["pattern"], re.I), float(c["bonus"]), bool(c.get("quoted")))
+            for c in examples.get("cues", [])
+        ]
         from sklearn.linear_model import LogisticRegression
 
         self.classifier = LogisticRegression(C=100.0, class_weight="balanced", max_iter=5000)
@@ -132,25 +119,6 @@ def _index(name: str = "router_examples.yaml") -> _ExampleIndex:
         with _LOCK:
             _INDEXES.setdefault(name, index)
     return _INDEXES[name]
-
-
-@dataclass
-class Step:
-    """One planned step: a tool call to make, or a reason why the plan stops here."""
-
-    text: str
-    # "tool", "help", "thanks", "unsupported", "off_topic", "unclear", "no_file", "no_text", "not_bound",
-    # "few_files", "no_args", "no_duration", "bad_args", "translation_target", "other_task"
-    kind: str
-    tool: str | None = None
-    args: dict[str, Any] = field(default_factory=dict)
-    file_field: str | None = None  # the argument that holds a file (or a list of files)
-    file_kind: str = "audio"  # the kind of file it takes: audio or video
-    file_list: bool = False  # a list of audio files (concatenate_audio, mix_audio)
-    explicit_file: str | None = None  # a file the step names; else the previous step's / newest file
-    closest: list[str] = field(default_factory=list)
-    language: str | None = None  # the non-English target a translation step asked for (kind translation_target)
-    problem: str | None = None  # why the arguments do not validate (kind "bad_args")
 
 
 class OfflineRouter(BaseChatModel):
@@ -190,14 +158,10 @@ class OfflineRouter(BaseChatModel):
         index = _index()
         scores, nearest = index.scores(query)
         cued = False
-        for label, rx, bonus in index.cues:
-            if label in scores and rx.search(masked):
+        for label, rx, bonus, quoted in index.cues:
+            if label in scores and rx.search(masked) and (quotes or not quoted):
                 scores[label] += bonus
                 cued = cued or bonus > 0
-        if _IMPERATIVE_SPEAK.search(masked.strip()) or _SPEAK_BACK.search(masked.strip()):
-            scores["text_to_speech"] += 1.0  # an order to speak: "say …", "read the transcript back to me"
-        elif quotes and _SPEAK_CUE.search(masked):
-            scores["text_to_speech"] += 0.3
         named = re.match(r"\s*([a-z_]+)\b", masked)
         if named and named.group(1) in self._schemas:  # developer style: "trim_audio start_s=1"
             scores[named.group(1)] += 1.0
@@ -226,11 +190,12 @@ class OfflineRouter(BaseChatModel):
         for text in ra.split_steps(request):
             step = self._plan_step(text, files, first=not steps)
             prev = steps[-1] if steps else None
-            if prev and prev.tool == "text_to_speech" and _RATE_ONLY.fullmatch(text):  # "say 'hi', speed 0.8"
+            spec = CATALOG.get(prev.tool or "") if prev else None
+            if prev and spec and spec.continues and re.fullmatch(spec.continues, text, re.I):  # "say 'hi', speed 0.8"
                 steps[-1] = self._plan_step(f"{prev.text}, {text}", files, label=prev.tool)
                 continue
             if prev and prev.kind == step.kind == "tool" and prev.tool == step.tool:
-                if step.tool in _MERGEABLE and step.explicit_file in (None, prev.explicit_file):
+                if rb.has_trait(step.tool, "merge_steps") and step.explicit_file in (None, prev.explicit_file):
                     steps[-1] = self._plan_step(f"{prev.text}, {step.text}", files, label=prev.tool)
                     continue
                 if _repeats(prev, step):  # "remove the noise and make it clearer"
@@ -238,14 +203,16 @@ class OfflineRouter(BaseChatModel):
             steps.append(step)
             if step.kind not in ("tool", "no_text"):  # no_text may still take the text of an earlier step
                 break
-        if "extract_audio_from_video" in self._schemas and steps:
+        extractor = next((t for t in rb.with_trait("video_to_audio") if t in self._schemas), None)
+        if extractor and steps:
             extract = rb.video_first(steps[0], files)
             if extract is not None and rb.edits_video(steps[0]):
                 return [Step(steps[0].text, "other_task", "video_editing", closest=steps[0].closest)]
             if extract is not None:
-                steps.insert(0, self._plan_step(extract, files, label="extract_audio_from_video"))
-        if "convert_audio" in self._schemas and rb.converts_after(steps):  # "rip the audio of clip.mp4 as mp3"
-            steps.insert(1, self._plan_step(steps[0].text, files, label="convert_audio"))
+                steps.insert(0, self._plan_step(extract, files, label=extractor))
+        converter = next((t for t in rb.with_trait("format_converter") if t in self._schemas), None)
+        if converter and rb.converts_after(steps, converter):  # "rip the audio of clip.mp4 as mp3"
+            steps.insert(1, self._plan_step(steps[0].text, files, label=converter))
         return rb.bind(steps, files, list(results), self._arguments, said)
 
     def _plan_step(self, text: str, files: list[ra.SessionFile], label: str | None = None, first: bool = True) -> Step:
@@ -273,8 +240,9 @@ class OfflineRouter(BaseChatModel):
         if file_field:
             step.file_kind = kinds[file_field]
             step.file_list = props.get(file_field, {}).get("type") == "array"
-        if label == "speech_translation" and (language := ra.translation_target(text)):
-            return Step(text, "translation_target", label, language=language, closest=closest)
+        spec = CATALOG.get(label)
+        if spec is not None and spec.refuse is not None and (why := spec.refuse(text)):
+            return Step(text, "refused", label, problem=why, closest=closest)
         step.args = self._arguments(label, text, None)
         if "text" in props and "text" not in step.args:
             step.kind = "no_text"
@@ -289,12 +257,11 @@ class OfflineRouter(BaseChatModel):
         found: dict[str, Any] = {
             "text": ra.speech_text(text) if "text" in props else None,
             "speed": ra.speed(masked) if "speed" in props else None,
-            "language": ra.language(masked) if "language" in props and tool == "speech_recognition" else None,
+            "language": ra.language(masked) if "language" in props else None,
             "threshold": ra.threshold(masked) if "threshold" in props else None,
             "top_k": ra.top_k(masked) if "top_k" in props else None,
         }
-        found.update(rb.edit_arguments(tool, rb.neutral_names(masked), duration))
-        found.update(rb.tool_arguments(tool, rb.neutral_names(text), duration))  # quotes kept: a quoted target
+        found.update(rb.tool_arguments(tool, rb.neutral_names(masked), duration))
         found.update(rb.given_values(rb.neutral_names(masked), props))
         return {
             k: rb.clamp(v, props.get(k, {})) for k, v in found.items() if v is not None and (k in props or k[0] == "_")

@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable
 
 from audiogpt.engines.router_files import SessionFile, explicit_file, parse_files, upload_ref
+from audiogpt.formats import extension_pattern
+from audiogpt.slots import LANGUAGE_NAME, LANGUAGES
 
 __all__ = ["SessionFile", "explicit_file", "parse_files", "upload_ref"]  # kept here for callers of router_args
 
@@ -121,7 +123,7 @@ _SAME_RE = re.compile(
     re.IGNORECASE,
 )
 _FILE_NAME_RE = re.compile(
-    r"\b(?:audio|video|image)/[0-9a-f]{8}\.\w+\b|\b[\w-]+\.(?:wav|mp3|flac|ogg|m4a|opus|aac|mp4|mov|mkv|webm|avi)\b"
+    rf"\b(?:audio|video|image)/[0-9a-f]{{8}}\.\w+\b|\b[\w-]+\.(?:{extension_pattern('audio', 'video')})\b"
     r"|\b(?:this|that|the|my)\s+(?:file|recording|clip|audio|track)\b",
     re.IGNORECASE,
 )
@@ -209,15 +211,7 @@ def speed(masked_text: str) -> float | None:
     return None
 
 
-LANGUAGES = {
-    "english": "en", "french": "fr", "spanish": "es", "german": "de", "italian": "it",
-    "portuguese": "pt", "dutch": "nl", "russian": "ru", "chinese": "zh", "mandarin": "zh",
-    "japanese": "ja", "korean": "ko", "arabic": "ar", "hindi": "hi", "turkish": "tr", "polish": "pl",
-    "swedish": "sv", "norwegian": "no", "danish": "da", "finnish": "fi", "greek": "el", "czech": "cs",
-    "ukrainian": "uk", "hebrew": "he", "vietnamese": "vi", "thai": "th", "indonesian": "id",
-    "romanian": "ro", "hungarian": "hu", "catalan": "ca",
-}  # fmt: skip
-_LANG = "(" + "|".join(LANGUAGES) + ")"
+_LANG = LANGUAGE_NAME
 _LANGUAGE_RES = (
     re.compile(rf"\b(?:in|from)\s+{_LANG}\b", re.IGNORECASE),
     re.compile(
@@ -236,20 +230,6 @@ def language(text: str) -> str | None:
         if m:
             return LANGUAGES[m.group(1).lower()]
     return None
-
-
-def translation_target(text: str) -> str | None:
-    """The language a translation step asks for when it is not English ("into French" → "French").
-
-    speech_translation only produces English, so such a step is answered, not run. "into/to X" is a
-    target anywhere; "in X" only at the end ("translate it in French"), since "a message in Italian"
-    names the source. Any English target wins ("the Italian message in English").
-    """
-    targets = [m.group(1) for m in re.finditer(rf"\b(?:into|to)\s+{_LANG}\b", text, re.IGNORECASE)]
-    targets += [m.group(1) for m in re.finditer(rf"\bin\s+{_LANG}\W*$", text, re.IGNORECASE)]
-    if not targets or any(LANGUAGES[t.lower()] == "en" for t in targets):
-        return None
-    return targets[0].title()
 
 
 _SPEAK_RE = re.compile(

@@ -12,37 +12,24 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from audiogpt.engines import router_edit_args as ea
 from audiogpt.engines import router_files as rf
 from audiogpt.engines.router_args import REFERS_BACK, mask_quotes
-from audiogpt.engines.router_effects import effects, pitch_args, speed_args
+from audiogpt.engines.router_step import Step
+from audiogpt.formats import extension_pattern
 from audiogpt.session import ARTIFACT_NAME_RE
+from audiogpt.slots import NEEDS_DURATION
 from audiogpt.tools import CATALOG
 
 if TYPE_CHECKING:
-    from audiogpt.engines.router import Step
     from audiogpt.engines.router_replies import ToolResult
 
 PENDING = "(the previous step's output)"  # a file not known until the step before has run
-DURATION_TOOLS = ("trim_audio", "change_speed", "visualize_audio")
-_AUDIO_NAME_RE = re.compile(r"\b[\w.-]+\.(?:wav|mp3|flac|ogg|oga|m4a|opus|aac|aiff?)\b", re.I)
-_VIDEO_NAME_RE = re.compile(r"\b[\w.-]+\.(?:mp4|mov|mkv|webm|avi)\b", re.I)
+_AUDIO_NAME_RE = re.compile(rf"\b[\w.-]+\.(?:{extension_pattern('audio')})\b", re.I)
+_VIDEO_NAME_RE = re.compile(rf"\b[\w.-]+\.(?:{extension_pattern('video')})\b", re.I)
 _VIDEO_WORD_RE = re.compile(r"\b(?:video|movie|film|footage|screen recording|mp4)\b", re.I)
-# tools that change a recording: asked of a video without naming its sound, they mean the video itself
-_CHANGES = ("trim_audio", "change_speed", "change_pitch", "apply_audio_effect")
 _SOUND_WORD_RE = re.compile(
     r"\b(?:audio|sound\w*|soundtrack|track|voice\w*|speech|music|dialog\w*|dialogue|narration|noise|mp3|wav)\b", re.I
 )
-_EDIT_ARGS: dict[str, Callable[[str, float | None], dict[str, Any]]] = {
-    "trim_audio": ea.trim_args,
-    "change_speed": speed_args,
-    "visualize_audio": ea.visualize_args,
-    "change_pitch": lambda text, _: pitch_args(text),
-    "convert_audio": lambda text, _: ea.convert_args(text),
-    "extract_audio_from_video": lambda text, _: ea.video_args(text),
-    "concatenate_audio": lambda text, _: ea.join_args(text),
-    "apply_audio_effect": lambda text, _: {"effects": fx} if (fx := effects(text)) else {},
-}
 
 
 def neutral_names(text: str) -> str:
@@ -51,16 +38,20 @@ def neutral_names(text: str) -> str:
     return _AUDIO_NAME_RE.sub("the file", _VIDEO_NAME_RE.sub("the video", text))
 
 
-def edit_arguments(tool: str, text: str, duration: float | None) -> dict[str, Any]:
-    """An editing tool's arguments from the step's text (file names already neutral)."""
-    rule = _EDIT_ARGS.get(tool)
-    return rule(text, duration) if rule else {}
-
-
 def tool_arguments(tool: str, text: str, duration: float | None) -> dict[str, Any]:
     """The arguments a tool's own reader (``Tool.arguments``) finds in the step's text (file names neutral)."""
     spec = CATALOG.get(tool)
     return spec.arguments(text, duration) if spec and spec.arguments else {}
+
+
+def with_trait(trait: str) -> list[str]:
+    """The registered tools that declare ``trait`` (see ``audiogpt.tools.base.TRAITS``)."""
+    return [name for name, spec in CATALOG.items() if trait in spec.traits]
+
+
+def has_trait(tool: str | None, trait: str) -> bool:
+    spec = CATALOG.get(tool or "")
+    return spec is not None and trait in spec.traits
 
 
 def given_values(text: str, props: dict[str, Any]) -> dict[str, Any]:
@@ -137,17 +128,19 @@ def video_first(step: Step, files: list[rf.SessionFile]) -> str | None:
 def edits_video(step: Step) -> bool:
     """Whether a step that would work on a video's sound asks to change the video itself
     ("make clip.mp4 play twice as fast", "trim the movie to a minute"), which no tool does."""
-    return step.tool in _CHANGES and not _SOUND_WORD_RE.search(neutral_names(mask_quotes(step.text)[0]))
+    return has_trait(step.tool, "changes_recording") and not _SOUND_WORD_RE.search(
+        neutral_names(mask_quotes(step.text)[0])
+    )
 
 
-def converts_after(steps: list[Step]) -> bool:
+def converts_after(steps: list[Step], converter: str) -> bool:
     """Whether a first step that makes a new recording (from a video, or speech) also names an output
-    format ("rip the audio of clip.mp4 as mp3", "make an mp3 of you saying …")."""
-    if not steps or steps[0].tool not in ("extract_audio_from_video", "text_to_speech") or steps[0].kind != "tool":
+    format ("rip the audio of clip.mp4 as mp3", "make an mp3 of you saying …") for ``converter``."""
+    if not steps or not has_trait(steps[0].tool, "new_recording") or steps[0].kind != "tool":
         return False
-    target = ea.convert_args(neutral_names(mask_quotes(steps[0].text)[0]))
+    target = tool_arguments(converter, neutral_names(mask_quotes(steps[0].text)[0]), None)
     following = steps[1].tool if len(steps) > 1 else None
-    return bool(target) and target != {"format": "wav"} and following != "convert_audio"
+    return bool(target) and target != {"format": "wav"} and following != converter
 
 
 def _pool(files: list[rf.SessionFile], results: list[ToolResult]) -> list[rf.SessionFile]:
@@ -186,7 +179,8 @@ def _bind_files(step: Step, first: bool, pool: list[rf.SessionFile], previous: s
         if len(chosen) < 2:
             step.kind = "few_files"
             return
-        if step.tool == "mix_audio":
+        spec = CATALOG.get(step.tool or "")
+        if spec is not None and spec.order_files is not None:
             source = before.args.get(before.file_field or "") if before else None
             known = {f.name: f for f in pool}
             origin = (
@@ -194,7 +188,7 @@ def _bind_files(step: Step, first: bool, pool: list[rf.SessionFile], previous: s
             )
             extra = [rf.SessionFile(previous, None, before.tool, None, origin)] if previous and before else []
             if not {"gains_db", "offsets_s"} & step.args.keys():  # values given per file keep the given order
-                chosen, mixing = rf.mix_args(step.text, chosen, pool + extra)
+                chosen, mixing = spec.order_files(step.text, chosen, rf.with_roles(pool + extra))
                 step.args = {**mixing, **step.args}
         step.args[step.file_field] = chosen
         return
@@ -242,9 +236,9 @@ def bind(
             if step.kind != "tool":
                 return steps[: i + 1]
         name = step.args.get(step.file_field or "")
-        if step.tool in DURATION_TOOLS and isinstance(name, str):
+        if has_trait(step.tool, "needs_duration") and isinstance(name, str):
             step.args = {**arguments(step.tool or "", step.text, durations.get(name)), step.file_field or "": name}
-        if step.args.pop(ea.NEEDS_DURATION, None):
+        if step.args.pop(NEEDS_DURATION, None):
             if name != PENDING:
                 step.kind = "no_duration"
                 return steps[: i + 1]

@@ -30,7 +30,9 @@ def example_groups() -> dict[str, list[str]]:
 def cue_rows() -> list[dict[str, Any]]:
     """Keyword cues as ``{label, pattern, bonus}``: the tools' own, then the shared ones."""
     rows = [
-        {"label": name, "pattern": c.pattern, "bonus": c.bonus} for name, tool in CATALOG.items() for c in tool.cues
+        {"label": name, "pattern": c.pattern, "bonus": c.bonus, "quoted": c.quoted}
+        for name, tool in CATALOG.items()
+        for c in tool.cues
     ]
     for row in read_prompt_yaml(SHARED_EXAMPLES).get("cues") or []:
         label = str(row["label"])

@@ -9,8 +9,7 @@ from typing import Any
 
 from langchain_core.messages import ToolMessage
 
-from audiogpt.engines.router_args import LANGUAGES
-from audiogpt.handler import Observation
+from audiogpt.observation import Observation
 from audiogpt.prompts import read_prompt_yaml
 from audiogpt.session import ARTIFACT_NAME_RE
 from audiogpt.tools import CATALOG, PLANNED
@@ -44,6 +43,9 @@ class ToolResult(Observation):
                 events=list(art.get("events") or []),
                 labels=[(str(lb), float(sc)) for lb, sc in art.get("labels") or []],
                 duration_s=art.get("duration_s"),
+                info=dict(art.get("info") or {}),
+                facts=dict(art.get("facts") or {}),
+                notes=list(art.get("notes") or []),
                 structured=True,
             )
         failed = message.status == "error" or content.lstrip().lower().startswith("error")
@@ -66,7 +68,9 @@ class ToolResult(Observation):
         return (named or self.inputs or ["the audio"])[0]
 
     def file_duration(self, name: str) -> float | None:
-        """Seconds of a file this result made, from "New file: NAME (2.00 s, …)" or ``duration_s``."""
+        """Seconds of a file this result made (its facts; for another tool's text, "NAME (2.00 s, …)")."""
+        if name in self.facts:
+            return float(self.facts[name]["duration_s"])
         m = re.search(re.escape(name) + r" \((\d+(?:\.\d+)?) s\b", self.content)
         if m:
             return float(m.group(1))
@@ -74,145 +78,46 @@ class ToolResult(Observation):
         return self.duration_s if audio and audio[0] == name else None
 
 
-def _templates() -> dict[str, str]:
-    """Each registered tool's reply (and ``<name>_empty``), and the ``generic`` one for any other tool."""
-    t: dict[str, str] = {"generic": read_prompt_yaml(_RESPONSES)["generic"]}
-    for name, tool in CATALOG.items():
-        t[name] = tool.reply
-        if tool.reply_empty:
-            t[f"{name}_empty"] = tool.reply_empty
-    return t
-
-
-def _spans(events: list[dict[str, Any]], limit: int) -> str:
-    parts = [f"{float(e['start_s']):.2f}–{float(e['end_s']):.2f}" for e in events[:limit]]
-    return ", ".join(parts) + (" s" if parts else "") + (", …" if len(events) > limit else "")
-
-
 def describe_result(r: ToolResult) -> str:
-    """One line about a successful tool result, from the tool's template."""
-    t = _templates()
-    duration = f" ({r.duration_s:.1f} s)" if r.duration_s else ""
+    """One line about a successful tool result, from its tool's ``reply`` template (``reply_empty`` when
+    it found nothing), filled with the call's arguments, the result's data and the tool's ``describe``
+    hook; the tool's notes follow. Another tool's result is shown as it came."""
+    tool = CATALOG.get(r.tool)
+    generic = read_prompt_yaml(_RESPONSES)["generic"]
+    events_known = r.structured or r.events or r.labels
+    if tool is None or (tool.output == "events" and not events_known):
+        return str(generic.format(tool=r.tool, content=r.content.strip()))
     output = (r.files or ["(no file was returned)"])[-1]
-    if r.tool in ("speech_recognition", "speech_translation"):
-        text = (r.text if r.text is not None else r.content).strip()
-        code = r.args.get("language")
-        lang = next((f" ({n.title()})" for n, c in LANGUAGES.items() if c == code), "")
-        return t[r.tool + "_empty" if not text else r.tool].format(input=r.input, text=text, language=lang)
-    if r.tool == "text_to_speech":
-        return t[r.tool].format(text=r.args.get("text") or r.text or "", duration=duration, output=output)
-    if r.tool == "speech_enhancement":
-        return t[r.tool].format(input=r.input, output=output, duration=duration)
-    if r.tool == "voice_activity_detection" and (r.structured or r.events):
-        speech = sorted(r.events, key=lambda e: float(e["start_s"]))
-        if not speech:
-            return t["voice_activity_detection_empty"].format(input=r.input)
-        total = sum(float(e["end_s"]) - float(e["start_s"]) for e in speech)
-        return t[r.tool].format(
-            input=r.input, segments=_spans(speech, 8), count=len(speech), plural="" if len(speech) == 1 else "s",
-            total=total,
-        )  # fmt: skip
-    if r.tool == "sound_event_detection" and (r.structured or r.labels or r.events):
-        labels = r.labels or _labels_from_events(r.events)
-        if not labels:
-            return t["sound_event_detection_empty"].format(input=r.input)
-        shown = ", ".join(f"{lb} {sc:.0%}" for lb, sc in labels[:5])
-        when = []
-        for lb, _ in labels[:3]:
-            hits = sorted((e for e in r.events if e.get("label") == lb), key=lambda e: float(e["start_s"]))
-            if hits:
-                when.append(f"{lb} at {_spans(hits, 3)}")
-        timeline = (" " + "; ".join(when) + ".") if when else ""
-        return t[r.tool].format(input=r.input, labels=shown, timeline=timeline)
-    if r.tool in _EDIT_DETAILS and r.tool in t:
-        return _describe_edit(r, t[r.tool], output)
-    return t["generic"].format(tool=r.tool, content=r.content.strip())
+    facts = r.facts.get(output)
+    duration = f" ({r.duration_s:.1f} s)" if r.duration_s else ""
+    many = next((r.args[k] for k in tool.file_fields() if isinstance(r.args.get(k), list)), None)
+    values: dict[str, Any] = {
+        **r.args,
+        **r.info,
+        "tool": r.tool,
+        "input": r.input,
+        "inputs": " + ".join(many or r.inputs) or r.input,
+        "output": output,
+        "duration": duration,
+        "facts": f" ({_facts(facts)})" if facts else duration,
+        "content": r.content.strip(),
+    }
+    text = (r.text if r.text is not None else r.content).strip() if tool.output == "text" else r.text
+    if text is not None:
+        values["text"] = text
+    empty = (tool.output == "text" and not text) or (tool.output == "events" and not (r.events or r.labels))
+    if empty and tool.reply_empty:
+        return tool.reply_empty.format(**values)
+    if tool.describe is not None:
+        values.update(tool.describe(r))
+    line = tool.reply.format(**values)
+    return f"{line}. {' '.join(r.notes)}" if r.structured and r.notes else line
 
 
-def _describe_edit(r: ToolResult, template: str, output: str) -> str:
-    """An editing result: what was done, the new file with its format facts, and the tool's notes."""
-    facts = re.search(re.escape(output) + r" \(([^)]*)\)", r.content)
-    shown = f" ({facts.group(1)})" if facts else f" ({r.duration_s:.1f} s)" if r.duration_s else ""
-    files = r.args.get("audio_files")
-    inputs = " + ".join(files if isinstance(files, list) else r.inputs) or r.input
-    line = template.format(
-        input=r.input, inputs=inputs, output=output, facts=shown, detail=_EDIT_DETAILS[r.tool](r.args)
-    )
-    notes = re.sub(r"^\s*\w+ succeeded\.\s*|New (?:file|image|video|text): \S+(?: \([^)]*\))?\.\s*", "", r.content)
-    return f"{line}. {notes.strip()}" if r.structured and notes.strip() else line
-
-
-def _num(key: str, value: Any) -> str:
-    units = {"_db": " dB", "_hz": " Hz", "_s": " s", "_lufs": " LUFS"}
-    unit = next((u for suffix, u in units.items() if key.endswith(suffix)), None)
-    if unit is None:
-        return f"{key.replace('_', ' ')} {value:g}"
-    return f"{value:+g}{unit}" if key.endswith("gain_db") else f"{value:g}{unit}"
-
-
-def _effect_text(fx: dict[str, Any]) -> str:
-    params = [_num(k, v) for k, v in fx.items() if k != "name" and isinstance(v, (int, float))]
-    return fx.get("name", "effect").replace("_", " ") + (f" ({', '.join(params)})" if params else "")
-
-
-def _trim_detail(a: dict[str, Any]) -> str:
-    parts = ["leading and trailing silence removed"] if a.get("remove_silence") else []
-    start, end = a.get("start_s"), a.get("end_s")
-    if start is not None or end is not None:
-        span = f"{start or 0:g}–{end:g} s" if end is not None else f"{start:g} s to the end"
-        parts.insert(0, f"cut out {span}" if a.get("mode") == "remove" else f"kept {span}")
-    return ", ".join(parts) or "trimmed"
-
-
-def _mix_detail(a: dict[str, Any]) -> str:
-    parts = []
-    if a.get("gains_db"):
-        parts.append("gains " + ", ".join(f"{g:+g} dB" if g else "0 dB" for g in a["gains_db"]))
-    if a.get("offsets_s"):
-        parts.append("starting at " + ", ".join(f"{o:g} s" for o in a["offsets_s"]))
-    if a.get("duck_db"):
-        parts.append(f"the others ducked {a['duck_db']:g} dB under the first")
-    return f" ({'; '.join(parts)})" if parts else ""
-
-
-def _convert_detail(a: dict[str, Any]) -> str:
-    parts = [a["format"]] if a.get("format") else []
-    parts += [f"{a['sample_rate']} Hz"] if a.get("sample_rate") else []
-    parts += [{1: "mono", 2: "stereo"}[a["channels"]]] if a.get("channels") in (1, 2) else []
-    parts += [f"{a['bit_depth']}-bit"] if a.get("bit_depth") else []
-    return "to " + ", ".join(parts) if parts else "as asked"
-
-
-def _picture_detail(a: dict[str, Any]) -> str:
-    extra = ["log frequency axis"] if a.get("frequency_scale") == "log" else []
-    if a.get("start_s") is not None or a.get("end_s") is not None:
-        extra.append(f"{a.get('start_s') or 0:g}–{a['end_s']:g} s" if a.get("end_s") else f"from {a['start_s']:g} s")
-    extra += [f"up to {a['max_frequency_hz']:g} Hz"] if a.get("max_frequency_hz") else []
-    kind = str(a.get("kind") or "spectrogram").replace("_", " ")
-    return kind + (f" ({', '.join(extra)})" if extra else "")
-
-
-_EDIT_DETAILS: dict[str, Any] = {
-    "trim_audio": _trim_detail,
-    "concatenate_audio": lambda a: f" with a {a['crossfade_s']:g} s crossfade" if a.get("crossfade_s") else (
-        f" with {a['gap_s']:g} s of silence between" if a.get("gap_s") else ""),
-    "mix_audio": _mix_detail,
-    "apply_audio_effect": lambda a: ", ".join(_effect_text(fx) for fx in a.get("effects") or []) or "the effects",
-    "change_speed": lambda a: f"×{a.get('factor', 1):g}, "
-    + ("pitch kept" if a.get("preserve_pitch", True) else "pitch changed with it"),
-    "change_pitch": lambda a: f"{'up' if a.get('semitones', 0) > 0 else 'down'} by {abs(a.get('semitones', 0)):g} "
-    f"semitone{'' if abs(a.get('semitones', 0)) == 1 else 's'}",
-    "convert_audio": _convert_detail,
-    "extract_audio_from_video": lambda a: "",
-    "visualize_audio": _picture_detail,
-}  # fmt: skip
-
-
-def _labels_from_events(events: list[dict[str, Any]]) -> list[tuple[str, float]]:
-    best: dict[str, float] = {}
-    for e in events:
-        best[e["label"]] = max(best.get(e["label"], 0.0), float(e.get("score") or 0.0))
-    return sorted(best.items(), key=lambda kv: -kv[1])
+def _facts(facts: dict[str, Any]) -> str:
+    channels = int(facts["channels"])
+    ch = "mono" if channels == 1 else f"{channels} ch"
+    return f"{float(facts['duration_s']):.2f} s, {facts['sample_rate']} Hz, {ch}"
 
 
 def _first_sentence(text: str) -> str:
@@ -243,8 +148,8 @@ def stop_message(step: Any, schemas: dict[str, dict[str, Any]]) -> str:
         return r["unsupported"].format(tool=step.tool, description=PLANNED[step.tool], closest=closest)
     if step.kind == "other_task":
         return r["unsupported_other"].format(description=other_tasks()[step.tool], closest=closest)
-    if step.kind == "translation_target":
-        return r["translation_target"].format(language=step.language)
+    if step.kind == "refused":
+        return str(step.problem)
     if step.kind == "not_bound":
         return r["not_bound"].format(tool=step.tool)
     if step.kind == "no_text":

@@ -12,22 +12,20 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from audiogpt.audio import Audio, load_audio
+from audiogpt.audio import load_audio
 from audiogpt.errors import UserError
+from audiogpt.evaluation.measure import Context, NeedsData, ToolFailed, ToolResult, measure_of
 from audiogpt.metrics import align, merge_intervals, normalize_text, segment_f1, si_sdr, snr_db, time_f1, top_k_hit, wer
+from audiogpt.tools import CATALOG
 
 if TYPE_CHECKING:
-    from audiogpt.agent import Agent
     from audiogpt.evaluation.harness import EvalOptions
     from audiogpt.evaluation.report import Report
-    from audiogpt.handler import Observation
-    from audiogpt.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -45,62 +43,6 @@ AUDIOSET_NAMES: dict[str, tuple[str, ...]] = {
     "bird": ("Bird", "Bird vocalization, bird call, bird song", "Chirp, tweet"),
     "hens": ("Chicken, rooster", "Fowl", "Cluck"),
 }
-
-
-class ToolFailed(Exception):
-    """A tool call came back with an error observation."""
-
-
-@dataclass
-class Context:
-    """One agent and one session per tool; calls go through a fresh real handler each time."""
-
-    agent: Agent
-    session: Session
-    data: Path | None
-    truth: dict[str, dict[str, Any]]
-    scratch: Path
-
-    def upload(self, path: Path) -> str:
-        limits = self.agent.settings.limits
-        return self.session.ingest(path, limits.max_upload_mb, limits.max_duration_s).name
-
-    def upload_audio(self, audio: Audio, name: str) -> str:
-        import soundfile as sf
-
-        path = self.scratch / name
-        sf.write(str(path), audio.samples, audio.sample_rate)
-        return self.upload(path)
-
-    def call(self, tool: str, args: dict[str, Any]) -> Observation:
-        handler = self.agent.handler_cls(self.session, self.agent.pool, self.agent.settings.limits)
-        obs = handler.call(tool, args)
-        if not obs.ok:
-            raise ToolFailed(obs.error or obs.content)
-        return obs
-
-    def output_audio(self, obs: Observation) -> Audio:
-        audio_files = [n for n in obs.files if n.startswith("audio/")]
-        if not audio_files:
-            raise ToolFailed(f"{obs.tool} made no audio file")
-        return self.session.load(audio_files[0])[1]
-
-    def labelled(self, key: str, folder: str = "") -> list[tuple[Path, dict[str, Any]]]:
-        """Data files whose ground truth has ``key`` (optionally under ``folder/``), sorted by name."""
-        assert self.data is not None
-        rows = [(f, t) for f, t in sorted(self.truth.items()) if key in t and f.startswith(folder)]
-        return [(self.data / f, t) for f, t in rows if (self.data / f).is_file()]
-
-
-@dataclass
-class ToolResult:
-    """One tool's measurements: headline rows for the table, per-item details for the report."""
-
-    tool: str
-    status: str = "ok"  # ok | error | skipped
-    rows: list[tuple[str, float | str | None, int]] = field(default_factory=list)  # (metric, value, n)
-    items: list[dict[str, Any]] = field(default_factory=list)
-    detail: str = ""
 
 
 def _asr_wer(ctx: Context, tool: str) -> ToolResult:
@@ -216,29 +158,9 @@ def voice_activity_detection(ctx: Context) -> ToolResult:
     return result
 
 
-def _editing() -> dict[str, Callable[[Context], ToolResult]]:
-    from audiogpt.evaluation import properties
-
-    return {tool: properties.evaluator(tool) for tool in properties.CHECKS}
-
-
-MODEL_TOOLS: dict[str, Callable[[Context], ToolResult]] = {
-    "speech_recognition": speech_recognition,
-    "speech_translation": speech_translation,
-    "text_to_speech": text_to_speech,
-    "speech_enhancement": speech_enhancement,
-    "sound_event_detection": sound_event_detection,
-    "voice_activity_detection": voice_activity_detection,
-}
-
-
-LISTENING_TOOLS = (
-    "speech_separation",
-    "music_source_separation",
-    "target_sound_detection",
-    "audio_captioning",
-    "sound_extraction",
-)  # measured in audiogpt.evaluation.listening (imported lazily: it imports this)
+def measures() -> dict[str, Callable[[Context], ToolResult]]:
+    """Each registered tool's capability measure (``Tool.capability``); exempt tools have none."""
+    return {name: measure_of(tool.capability) for name, tool in CATALOG.items() if tool.capability}
 
 
 def read_truth(data: Path) -> dict[str, dict[str, Any]]:
@@ -253,9 +175,8 @@ def read_truth(data: Path) -> dict[str, dict[str, Any]]:
 def run_suite(options: EvalOptions, data: str | Path | None = None, tools: list[str] | None = None) -> Report:
     """Measure every selected tool; one tool's failure is reported, never fatal."""
     from audiogpt.evaluation.harness import capability_report, open_agent
-    from audiogpt.evaluation.listening import MEASURES as LISTENING
 
-    evaluators = {**MODEL_TOOLS, **LISTENING, **_editing()}
+    evaluators = measures()
     unknown = sorted(set(tools or []) - set(evaluators))
     if unknown:
         raise UserError(f"no capability measure for {', '.join(unknown)}; measured tools: {', '.join(evaluators)}")
@@ -268,7 +189,7 @@ def run_suite(options: EvalOptions, data: str | Path | None = None, tools: list[
     with open_agent(options) as (agent, workspace):
         for tool in tools or list(evaluators):
             ctx = Context(agent, agent.store.create(f"capability {tool}"), data_dir if has_data else None, truth,
-                          workspace / "scratch")  # fmt: skip
+                          workspace / "scratch", tool)  # fmt: skip
             ctx.scratch.mkdir(parents=True, exist_ok=True)
             results.append(_measure(tool, evaluators[tool], ctx))
         return capability_report(agent, data_dir if has_data else None, results)
@@ -277,10 +198,10 @@ def run_suite(options: EvalOptions, data: str | Path | None = None, tools: list[
 def _measure(tool: str, evaluate: Callable[[Context], ToolResult], ctx: Context) -> ToolResult:
     if tool not in ctx.agent.pool.tasks:
         return ToolResult(tool, "error", detail="no model is configured for this tool")
-    if (tool in MODEL_TOOLS or tool in LISTENING_TOOLS) and tool != "text_to_speech" and ctx.data is None:
-        return ToolResult(tool, "skipped", detail=f"no labelled data (looked in {DEFAULT_DATA})")
     try:
         result = evaluate(ctx)
+    except NeedsData:
+        return ToolResult(tool, "skipped", detail=f"no labelled data (looked in {DEFAULT_DATA})")
     except (ToolFailed, UserError) as exc:
         return ToolResult(tool, "error", detail=str(exc))
     except Exception as exc:  # a broken measurement must not stop the other tools'

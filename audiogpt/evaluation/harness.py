@@ -23,7 +23,7 @@ from foundation_models.base import RunContext
 if TYPE_CHECKING:
     from audiogpt.agent import Agent
     from audiogpt.audio import Audio
-    from audiogpt.evaluation.capability import ToolResult
+    from audiogpt.evaluation.measure import ToolResult
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from audiogpt.audio import Audio, decode_av, load_audio
-from audiogpt.evaluation.capability import AUDIOSET_NAMES, Context, ToolResult
+from audiogpt.evaluation.capability import AUDIOSET_NAMES
+from audiogpt.evaluation.measure import Context, NeedsData, ToolResult
 from audiogpt.metrics import active_spans, onset_errors, pit_si_sdr_improvement, sdr_db, segment_f1, time_f1
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,8 @@ def speech_separation(ctx: Context) -> ToolResult:
     """SI-SDR improvement of each speaker over the mixture, best speaker order (PIT)."""
     if absent := weights_absent(ctx, "speech_separation"):
         return absent
-    assert ctx.data is not None
+    if ctx.data is None:
+        raise NeedsData("recordings")
     result = ToolResult("speech_separation", detail="SI-SDRi against the sources, permutation-invariant")
     cases: list[tuple[str, Audio, list[np.ndarray]]] = []
     for path, truth in ctx.labelled("sources", "separation/"):
@@ -78,7 +80,8 @@ def music_source_separation(ctx: Context) -> ToolResult:
     """SDR of each returned stem against the MUSDB stem (plain energy ratio; see metrics.sdr_db)."""
     if absent := weights_absent(ctx, "music_source_separation"):
         return absent
-    assert ctx.data is not None
+    if ctx.data is None:
+        raise NeedsData("recordings")
     result = ToolResult("music_source_separation", detail="plain SDR (not museval's BSS-Eval) per stem")
     for path in sorted((ctx.data / "music").glob("*.stem.mp4")):
         mix = decode_av(path, stream=0).audio

@@ -19,9 +19,9 @@ from typing import Any, cast
 
 import numpy as np
 
-from audiogpt.audio import AUDIO_EXTENSIONS, OPUS_RATES, WRITE_FORMATS, Audio, save_audio
+from audiogpt.audio import OPUS_RATES, WRITE_FORMATS, Audio, save_audio
 from audiogpt.errors import UserError
-from audiogpt.session import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from audiogpt.formats import EXTENSIONS
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class MediaFactory:
         if target.exists():
             return target
         ext = target.suffix.lower()
-        extensions = {"audio": AUDIO_EXTENSIONS, "video": VIDEO_EXTENSIONS, "image": IMAGE_EXTENSIONS}
+        extensions = EXTENSIONS
         if kind not in extensions:
             raise UserError(f"{name}: unknown media kind {kind!r}; kinds: {', '.join(extensions)}")
         if ext not in extensions[kind]:

@@ -7,13 +7,12 @@ output file. A tool's score is the fraction of its checks that pass within the s
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from audiogpt.audio import Audio
-from audiogpt.evaluation.capability import Context, ToolResult
+from audiogpt.evaluation.measure import Context
 from audiogpt.metrics import dominant_frequency, loudness_lufs
 
 SR = 16000  # Hz, the synthetic inputs' rate
@@ -149,22 +148,3 @@ def _freq(audio: Audio) -> float:
 
 def _lufs(audio: Audio) -> float:
     return loudness_lufs(audio.samples, audio.sample_rate)
-
-
-CHECKS: dict[str, Callable[[Context], list[dict[str, Any]]]] = {
-    f.__name__: f
-    for f in (trim_audio, concatenate_audio, mix_audio, apply_audio_effect, change_speed, change_pitch, convert_audio,
-              extract_audio_from_video, visualize_audio)
-}  # fmt: skip
-
-
-def evaluator(tool: str) -> Callable[[Context], ToolResult]:
-    """The capability measure of an editing tool: the share of its checks that pass."""
-
-    def run(ctx: Context) -> ToolResult:
-        items = [{"tool": tool, **c} for c in CHECKS[tool](ctx)]
-        passed = sum(c["passed"] for c in items)
-        failed = "; ".join(f"{c['check']}: {c['measured']} (want {c['expected']})" for c in items if not c["passed"])
-        return ToolResult(tool, rows=[("checks passed", passed / len(items), len(items))], items=items, detail=failed)
-
-    return run

@@ -18,6 +18,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.fields import FieldInfo
 
+from audiogpt.observation import Observation, SessionFile
+
 OutputKind = Literal["audio", "text", "events", "image"]
 Category = Literal["generation", "understanding", "processing", "editing"]
 
@@ -85,6 +87,26 @@ def artifact_kind(field: FieldInfo) -> str | None:
 # A tool's own argument reader: (step text with quotes masked and file names neutral, the input
 # file's duration in seconds or None) → arguments. Only for what the generic slot filler cannot read.
 ArgumentHook = Callable[[str, float | None], dict[str, Any]]
+# For a tool taking a list of files: (step text, the chosen file names, the session's files with
+# their roles) → (the files in the order the tool needs, arguments that depend on it).
+OrderFilesHook = Callable[[str, list[str], list[SessionFile]], tuple[list[str], dict[str, Any]]]
+# Extra reply placeholders computed from a successful result (``{segments}``, ``{detail}``…).
+DescribeHook = Callable[[Observation], dict[str, Any]]
+# A request the tool cannot serve although it is routed to it ("translate into French" for an
+# English-only translator): the step's text → a sentence saying why, or None.
+RefuseHook = Callable[[str], str | None]
+
+# What the offline router may know about a tool, declared as data instead of by its name.
+TRAITS = {
+    "changes_recording": "changes the recording itself (length, speed, pitch, sound); asked of a video without "
+    "naming its sound, the request means the video, which no tool edits",
+    "needs_duration": "its argument reader needs the input's duration ('the last 5 seconds')",
+    "merge_steps": "consecutive steps for this tool on one file are one call ('add reverb and boost the bass')",
+    "format_converter": "converts a recording's format; a first step that makes a recording 'as mp3' is followed by it",
+    "video_to_audio": "takes the sound out of a video; runs first when an audio step is about a video",
+    "new_recording": "makes a new recording (from text or a video)",
+    "voice_output": "its output is a voice (for mixing: the voice goes on top)",
+}
 
 
 @dataclass(frozen=True)
@@ -94,6 +116,7 @@ class Cue:
 
     pattern: str
     bonus: float
+    quoted: bool = False  # only when the step has quoted text
 
 
 @dataclass(frozen=True)
@@ -124,11 +147,19 @@ class Tool:
     examples_path: Path | None = None
     inline_examples: Sequence[str] = ()
     inline_cues: Sequence[Cue] = ()
+    order_files: OrderFilesHook | None = None
+    describe: DescribeHook | None = None
+    refuse: RefuseHook | None = None
+    continues: str | None = None  # a following step that fully matches this regex belongs to this step
+    traits: frozenset[str] = frozenset()
     info: Mapping[str, Any] = field(default_factory=dict)  # anything else a front end may show
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or self.name != self.name.lower():
             raise ValueError(f"tool name {self.name!r} must be a lower_snake_case identifier")
+        unknown = set(self.traits) - set(TRAITS)
+        if unknown:
+            raise ValueError(f"tool {self.name!r}: unknown traits {sorted(unknown)}; known = {sorted(TRAITS)}")
         if not (self.capability or self.capability_exempt):
             raise ValueError(f"tool {self.name!r} needs a capability measure or capability_exempt with the reason")
 
@@ -149,7 +180,9 @@ class Tool:
     @property
     def cues(self) -> list[Cue]:
         """Keyword cues for the offline router."""
-        cues = [Cue(str(c["pattern"]), float(c["bonus"])) for c in self._routing.get("cues") or []]
+        cues = [
+            Cue(str(c["pattern"]), float(c["bonus"]), bool(c.get("quoted"))) for c in self._routing.get("cues") or []
+        ]
         return cues + list(self.inline_cues)
 
     def file_fields(self) -> list[str]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal, Self, get_args
+from typing import Any, Literal, Self, get_args
 
 from pydantic import Field, model_validator
 
+from audiogpt.observation import Observation
+from audiogpt.slots import has
 from audiogpt.tools.base import AudioFile, Tool, ToolInput
 
 OutputFormat = Literal["wav", "flac", "mp3", "ogg", "opus"]
@@ -31,6 +34,52 @@ class ConvertAudioInput(ToolInput):
         return self
 
 
+_FORMAT_RE = re.compile(r"\b(mp3|flac|wave?|ogg|vorbis|opus)\b", re.I)
+
+
+def convert_args(text: str) -> dict[str, Any]:
+    """format / sample_rate / channels / bit_depth from "an mp3", "16 kHz mono", "24-bit flac"."""
+    args: dict[str, Any] = {}
+    formats = list(_FORMAT_RE.finditer(text))
+    target = re.search(r"\b(?:to|into|as|an?|in)\s+(?:\w+\s+){0,2}?(mp3|flac|wave?|ogg|vorbis|opus)\b", text, re.I)
+    if formats:
+        fmt = (target or formats[-1]).group(1).lower()
+        args["format"] = {"wave": "wav", "vorbis": "ogg"}.get(fmt, fmt)
+    elif has(r"\bsmaller\b|\bfile\s+size\b|\bfor\s+e-?mail\w*|\bless\s+space\b", text):
+        args["format"] = "mp3"  # a much smaller file than wav
+    rate = re.search(r"(\d+(?:\.\d+)?)\s*(khz|k|hz)\b|\b(8000|11025|16000|22050|24000|32000|44100|48000|88200|96000)\b",
+                     text, re.I)  # fmt: skip
+    if rate:
+        value = float(rate.group(1)) * (1000 if rate.group(2).lower() in ("khz", "k") else 1) if rate.group(1) else (
+            float(rate.group(3)))  # fmt: skip
+        args["sample_rate"] = int({44.0: 44100.0, 22.0: 22050.0, 11.0: 11025.0}.get(value / 1000, value))
+    if has(r"\bmono\b|\bone channel\b|\bsingle channel\b|\b1 channel", text):
+        args["channels"] = 1
+    elif has(r"\bstereo\b|\btwo channels\b|\b2 channels\b", text):
+        args["channels"] = 2
+    bits = re.search(r"\b(16|24|32)[- ]?bits?\b", text, re.I)
+    if has(r"\bcd quality\b", text):
+        args.setdefault("sample_rate", 44100)
+        args["bit_depth"], args["channels"] = 16, args.get("channels", 2)
+    if bits:
+        args["bit_depth"] = int(bits.group(1))
+    if args.get("bit_depth") and args.get("format", "wav") not in ("wav", "flac"):
+        del args["bit_depth"]  # mp3/ogg/opus have no bit depth
+    if args.get("bit_depth") == 32 and args.get("format") == "flac":
+        args["bit_depth"] = 24
+    return args
+
+
+def describe(r: Observation) -> dict[str, Any]:
+    """{detail}: the target format."""
+    a = r.args
+    parts = [a["format"]] if a.get("format") else []
+    parts += [f"{a['sample_rate']} Hz"] if a.get("sample_rate") else []
+    parts += [{1: "mono", 2: "stereo"}[a["channels"]]] if a.get("channels") in (1, 2) else []
+    parts += [f"{a['bit_depth']}-bit"] if a.get("bit_depth") else []
+    return {"detail": "to " + ", ".join(parts) if parts else "as asked"}
+
+
 TOOL = Tool(
     name="convert_audio",
     category="editing",
@@ -43,4 +92,7 @@ TOOL = Tool(
     'or a bit depth ("24-bit").',
     capability="audiogpt.evaluation.properties:convert_audio",
     examples_path=Path(__file__).with_suffix(".yaml"),
+    describe=describe,
+    arguments=lambda text, _: convert_args(text),
+    traits=frozenset({"format_converter", "merge_steps"}),
 )

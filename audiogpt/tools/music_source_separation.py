@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from audiogpt.tools.base import AudioFile, Tool, ToolInput
+from audiogpt.tools.speech_separation import labelled_outputs
 
 Stem = Literal["vocals", "drums", "bass", "other"]
 
@@ -49,6 +50,7 @@ TOOL = Tool(
     output="audio",
     reply="Split {input} into {outputs}.",  # {input} {outputs}
     arguments=stems_argument,
+    describe=labelled_outputs,
     hint="Upload a song, then ask for the vocals, drums, bass or the rest as separate files.",
     capability="audiogpt.evaluation.listening:music_source_separation",
     examples_path=Path(__file__).with_suffix(".yaml"),

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field
 
 from audiogpt.tools.base import AudioFile, Tool, ToolInput
+from audiogpt.tools.speech_separation import labelled_outputs
 from audiogpt.tools.target_sound_detection import target_argument
 
 
@@ -25,6 +26,7 @@ TOOL = Tool(
     output="audio",
     reply="Pulled “{target}” out of {input}: {outputs}.",  # {input} {target} {outputs}
     arguments=target_argument,
+    describe=labelled_outputs,
     hint="Tell me which sound to pull out, e.g. 'extract the birdsong from the file'.",
     capability="audiogpt.evaluation.listening:sound_extraction",
     examples_path=Path(__file__).with_suffix(".yaml"),

@@ -20,4 +20,5 @@ TOOL = Tool(
     reply="Cleaned up {input} (background noise removed){duration}: {output}",  # {input} {output} {duration}
     capability="audiogpt.evaluation.capability:speech_enhancement",
     examples_path=Path(__file__).with_suffix(".yaml"),
+    traits=frozenset({"voice_output"}),
 )

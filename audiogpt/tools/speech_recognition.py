@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 
+from audiogpt.observation import Observation
+from audiogpt.slots import LANGUAGES
 from audiogpt.tools.base import AudioFile, Tool, ToolInput
 
 
@@ -14,6 +17,12 @@ class SpeechRecognitionInput(ToolInput):
     language: str | None = Field(
         None, max_length=8, description="ISO 639-1 code of the spoken language such as 'en'; omit to detect"
     )
+
+
+def describe(r: Observation) -> dict[str, Any]:
+    """{language}: " (French)" when the request named the spoken language."""
+    code = r.args.get("language")
+    return {"language": next((f" ({n.title()})" for n, c in LANGUAGES.items() if c == code), "")}
 
 
 TOOL = Tool(
@@ -27,4 +36,5 @@ TOOL = Tool(
     reply_empty="I heard no words in {input}.",
     capability="audiogpt.evaluation.capability:speech_recognition",
     examples_path=Path(__file__).with_suffix(".yaml"),
+    describe=describe,
 )

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
+from audiogpt.observation import Observation
 from audiogpt.tools.base import AudioFile, Tool, ToolInput
 
 _COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2}
@@ -22,6 +23,14 @@ def speakers_argument(text: str, duration_s: float | None) -> dict[str, Any]:
         return {}
     word = m.group(1).lower()
     return {"num_speakers": int(word) if word.isdigit() else _COUNTS[word]}
+
+
+def labelled_outputs(r: Observation) -> dict[str, Any]:
+    """{outputs}: each audio file with its label ("speaker 1: audio/…wav"); {count}: how many."""
+    files = [f for f in r.files if f.startswith("audio/")]
+    labels = list(r.info.get("labels") or [])
+    named = [f"{labels[i]}: {f}" if i < len(labels) else f for i, f in enumerate(files)]
+    return {"outputs": ", ".join(named), "count": len(files)}
 
 
 class SpeechSeparationInput(ToolInput):
@@ -39,6 +48,7 @@ TOOL = Tool(
     output="audio",
     reply="Separated {input} into {count} speakers: {outputs}.",  # {input} {count} {outputs}
     arguments=speakers_argument,
+    describe=labelled_outputs,
     hint="Upload a recording where two people talk over each other, then ask me to separate the speakers.",
     capability="audiogpt.evaluation.listening:speech_separation",
     examples_path=Path(__file__).with_suffix(".yaml"),

@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from audiogpt.slots import LANGUAGE_NAME, LANGUAGES
 from audiogpt.tools.base import AudioFile, Tool, ToolInput
 
 
 class SpeechTranslationInput(ToolInput):
     audio: AudioFile
+
+
+def translation_target(text: str) -> str | None:
+    """The language a translation step asks for when it is not English ("into French" → "French").
+
+    speech_translation only produces English, so such a step is answered, not run. "into/to X" is a
+    target anywhere; "in X" only at the end ("translate it in French"), since "a message in Italian"
+    names the source. Any English target wins ("the Italian message in English").
+    """
+    targets = [m.group(1) for m in re.finditer(rf"\b(?:into|to)\s+{LANGUAGE_NAME}\b", text, re.IGNORECASE)]
+    targets += [m.group(1) for m in re.finditer(rf"\bin\s+{LANGUAGE_NAME}\W*$", text, re.IGNORECASE)]
+    if not targets or any(LANGUAGES[t.lower()] == "en" for t in targets):
+        return None
+    return targets[0].title()
+
+
+def refuse_target(text: str) -> str | None:
+    """The answer to a request for a translation into another language than English."""
+    language = translation_target(text)
+    if language is None:
+        return None
+    return (
+        f"I can't translate into {language}: speech_translation translates speech into English only. Ask for "
+        "the English translation, or for a transcript in the original language."
+    )
 
 
 TOOL = Tool(
@@ -21,4 +48,5 @@ TOOL = Tool(
     reply_empty="I found no speech to translate in {input}.",
     capability="audiogpt.evaluation.capability:speech_translation",
     examples_path=Path(__file__).with_suffix(".yaml"),
+    refuse=refuse_target,
 )

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
+from audiogpt.observation import Observation
 from audiogpt.tools.base import AudioFile, Tool, ToolInput
 
 _QUOTED = re.compile(r"[\"“']([^\"”']{2,120})[\"”']")
@@ -57,6 +58,12 @@ def target_argument(text: str, duration_s: float | None) -> dict[str, Any]:
     return {"target": target} if target else {}
 
 
+def describe_spans(r: Observation) -> dict[str, Any]:
+    """{spans}: the spans where the target was heard, with their scores."""
+    spans = [f"{float(e['start_s']):.2f}–{float(e['end_s']):.2f} s ({float(e.get('score', 1)):.0%})" for e in r.events]
+    return {"spans": ", ".join(spans[:10]) + (", …" if len(spans) > 10 else "")}
+
+
 class TargetSoundDetectionInput(ToolInput):
     audio: AudioFile
     # No length bounds here: the adapter answers an empty or essay-long description in a sentence.
@@ -73,6 +80,7 @@ TOOL = Tool(
     reply="“{target}” in {input}: heard at {spans}.",  # {input} {target} {spans}
     reply_empty="I did not hear “{target}” in {input}.",
     arguments=target_argument,
+    describe=describe_spans,
     hint="Tell me which sound to look for, e.g. 'when does the dog bark in the file?'.",
     capability="audiogpt.evaluation.listening:target_sound_detection",
     examples_path=Path(__file__).with_suffix(".yaml"),

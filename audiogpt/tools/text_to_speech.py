@@ -23,4 +23,7 @@ TOOL = Tool(
     reply="I spoke “{text}”{duration}: {output}",  # {text} {duration} {output}
     capability="audiogpt.evaluation.capability:text_to_speech",
     examples_path=Path(__file__).with_suffix(".yaml"),
+    # a speaking rate on its own ("say 'hi', speed 0.8"), split off by a comma, belongs to the step before
+    continues=r"(?:at\s+)?(?:speed|rate|tempo)\s*[x×]?\d+(?:\.\d+)?\s*[x×]?|\d+(?:\.\d+)?\s*[x×]\s*(?:speed)?",
+    traits=frozenset({"new_recording", "voice_output"}),
 )
