@@ -27,6 +27,7 @@ ADAPTERS: dict[str, str] = {
     "clap_extraction": "foundation_models.extract_clap:ClapSoundExtractor",
     "clap_caption": "foundation_models.caption_clap:ClapCaptioner",
     "ast": "foundation_models.sed_ast:ASTSED",
+    "qwen2_audio": "foundation_models.caption_qwen2audio:Qwen2AudioCaptioner",
     # editing tools: DSP on real libraries (see edit_base.py)
     "trim": "foundation_models.edit_trim:TrimAudio",
     "concatenate": "foundation_models.edit_concatenate:ConcatenateAudio",

@@ -176,6 +176,9 @@ def problems(row: dict[str, Any]) -> list[str]:
 
 
 FILES = sorted(MIN_PER_TOOL)
+# Tools registered after the held-out sets were written (issue 11); only these may be short there.
+NOT_YET_IN_HELDOUT = {"speech_separation", "music_source_separation", "audio_captioning", "target_sound_detection",
+                      "sound_extraction"}  # fmt: skip
 
 
 @pytest.fixture(scope="module", params=FILES)
@@ -202,6 +205,10 @@ def test_every_tool_is_covered(request_file: tuple[str, list[dict[str, Any]]]) -
     name, rows = request_file
     counts = Counter(tool for row in rows for tool in row["gold"])
     short = {tool: counts[tool] for tool in CATALOG if counts[tool] < MIN_PER_TOOL[name]}
+    if name != "dev.jsonl" and short and set(short) <= NOT_YET_IN_HELDOUT:
+        # Held-out files are never edited by the engineers who tune the router; the lead relabels
+        # them (and adds requests) for the tools that were planned when they were written.
+        pytest.xfail(f"{name} predates {sorted(short)}; relabelling it is the lead's step (issue 11)")
     assert not short, f"{name}: tools below {MIN_PER_TOOL[name]} gold uses: {short}"
 
 

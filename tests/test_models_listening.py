@@ -123,7 +123,8 @@ MEMORY_SCRIPT = textwrap.dedent("""
     import numpy as np, torch
     torch.set_num_threads(1)
     from audiogpt.audio import Audio
-    from foundation_models.base import RunContext, run_with
+    from foundation_models.base import RunContext
+    from foundation_models.direct import run_with
     from audiogpt.tools.speech_separation import SpeechSeparationInput
     from foundation_models.sep_convtasnet import ConvTasNetSeparator
     adapter = ConvTasNetSeparator(model=sys.argv[1], device="cpu", chunk_s=10.0)
@@ -334,3 +335,17 @@ def test_real_two_speaker_mixture_gives_two_full_length_files(separator, shared_
     out = call(separator, audio=mix, num_speakers=2)
     assert [(a.frames, a.sample_rate) for a in out.audio] == [(mix.frames, mix.sample_rate)] * 2
     assert io.BytesIO(out.images[0]).getbuffer().nbytes > 1000
+
+
+def test_qwen2_audio_captions_through_its_processor_and_generate(tmp_path: Path) -> None:
+    from foundation_models import adapter_class
+
+    folder = tiny_listening.qwen2audio_folder(tmp_path / "qwen2audio")
+    captioner = adapter_class("qwen2_audio")(model=str(folder), device="cpu", max_new_tokens=4)
+    first = call(captioner, audio=noise(2.0, 22050))
+    again = call(captioner, audio=noise(2.0, 22050))
+    assert first.text and first.info["method"] == "Qwen2-Audio"  # random weights: some words, no meaning
+    assert len(first.text.split()) <= 8 and again.text  # greedy decoding, 4 new tokens at most
+    assert call(captioner, audio=Audio(np.zeros(16000, np.float32), 16000)).text.startswith("Silence")
+    long = call(captioner, audio=noise(31.0, 8000))
+    assert long.notes == ["described the first 30 s"]

