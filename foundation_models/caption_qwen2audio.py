@@ -61,5 +61,5 @@ class Qwen2AudioCaptioner(FoundationModel):
             out = self.model.generate(**batch, max_new_tokens=int(self.options.get("max_new_tokens", MAX_NEW_TOKENS)),
                                       do_sample=False)  # fmt: skip
         answer = self.processor.batch_decode(out[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)[0]
-        notes = [f"described the first {MAX_AUDIO_S:g} s"] if audio.duration_s > MAX_AUDIO_S else []
+        notes = [f"Described the first {MAX_AUDIO_S:g} s."] if audio.duration_s > MAX_AUDIO_S else []
         return ModelOutput(text=answer.strip(), notes=notes, info={"method": "Qwen2-Audio"})

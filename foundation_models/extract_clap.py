@@ -67,7 +67,7 @@ class ClapSoundExtractor(FoundationModel):
         rest = Audio(audio.samples - kept.samples, audio.sample_rate)
         covered = sum(e - s for s, e, _ in found)
         notes = [
-            f"{METHOD}: kept {covered:.1f} s where {target!r} is heard; sounds overlapping it in time stay with it"
+            f"{METHOD}: kept {covered:.1f} s where {target!r} is heard; sounds overlapping it in time stay with it."
         ]
         return ModelOutput(
             audio=[kept, rest], notes=notes, info={"labels": [target, "remainder"], "method": METHOD, "spans": found}

@@ -115,11 +115,11 @@ class DemucsSeparator(FoundationModel):
         notes = []
         stereo = audio.samples if audio.channels == 2 else np.repeat(audio.samples[:, None], 2, axis=1)
         if audio.channels == 1:
-            notes.append("the mono input was separated as stereo (the channel doubled) and the stems returned mono")
+            notes.append("The mono input was separated as stereo (the channel doubled) and the stems returned mono.")
         if audio.sample_rate < self.sample_rate:
             notes.append(
-                f"the input is {audio.sample_rate} Hz; the model works at {self.sample_rate} Hz, so the "
-                f"stems hold nothing above {audio.sample_rate // 2} Hz"
+                f"The input is {audio.sample_rate} Hz; the model works at {self.sample_rate} Hz, so the "
+                f"stems hold nothing above {audio.sample_rate // 2} Hz."
             )
         chunk_s, overlap_s = (
             float(self.options.get("chunk_s", CHUNK_S)),

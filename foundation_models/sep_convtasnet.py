@@ -112,9 +112,9 @@ class ConvTasNetSeparator(FoundationModel):
         speakers = [Audio(limit_peak(p), audio.sample_rate) for p in parts]
         notes = []
         if audio.channels > 1:
-            notes.append(f"the {audio.channels} channels were mixed to mono before separating")
+            notes.append(f"The {audio.channels} channels were mixed to mono before separating.")
         if audio.sample_rate != self.sample_rate:
-            notes.append(f"separated at the model's {self.sample_rate} Hz and returned at {audio.sample_rate} Hz")
+            notes.append(f"Separated at the model's {self.sample_rate} Hz and returned at {audio.sample_rate} Hz.")
         from audiogpt.separation_plot import before_after_png
 
         labels = [f"speaker {i + 1}" for i in range(self.n_src)]

@@ -348,4 +348,4 @@ def test_qwen2_audio_captions_through_its_processor_and_generate(tmp_path: Path)
     assert len(first.text.split()) <= 8 and again.text  # greedy decoding, 4 new tokens at most
     assert call(captioner, audio=Audio(np.zeros(16000, np.float32), 16000)).text.startswith("Silence")
     long = call(captioner, audio=noise(31.0, 8000))
-    assert long.notes == ["described the first 30 s"]
+    assert long.notes == ["Described the first 30 s."]

@@ -101,3 +101,38 @@ def test_a_quoted_description_is_taken_as_it_is() -> None:
 def test_no_target_gets_the_tools_hint(router: OfflineRouter) -> None:
     msg = router.invoke([system(FILES), HumanMessage("when does it happen in the file")])
     assert not msg.tool_calls
+
+
+@pytest.mark.slow
+def test_chains_run_through_the_agent_with_tiny_separators(tmp_path, shared_data) -> None:  # type: ignore[no-untyped-def]
+    """Two chains from the issue, end to end with the offline router: one transcript per separated
+    speaker (each naming its file, which step 1 labelled), and the vocals made louder."""
+    import yaml
+
+    from audiogpt.agent import Agent
+    from audiogpt.config import load_settings
+    from tests import tiny_listening
+
+    models = {
+        "speech_separation": {
+            "adapter": "convtasnet",
+            "model": str(tiny_listening.convtasnet_checkpoint(tmp_path / "c")),
+        },
+        "music_source_separation": {"adapter": "demucs", "model": str(tiny_listening.htdemucs_file(tmp_path / "d"))},
+    }
+    config = tmp_path / "tiny.yaml"
+    config.write_text(yaml.safe_dump({"preload": [], "models": models}))
+    agent = Agent(load_settings(str(config), engine="offline"))
+    mixture = shared_data / "separation" / "sb_mixture_0.wav"
+
+    turn = agent.run("separate the speakers, then transcribe each one", files=[mixture])
+    assert [c.tool for c in turn.tool_calls] == ["speech_separation", "speech_recognition", "speech_recognition"]
+    speakers = turn.tool_calls[0].files[:2]
+    assert [c.args["audio"] for c in turn.tool_calls[1:]] == speakers
+    assert f"speaker 1: {speakers[0]}" in turn.text and f"speaker 2: {speakers[1]}" in turn.text
+    assert turn.text.count(speakers[0]) >= 2 and turn.text.count(speakers[1]) >= 2  # each transcript names its file
+
+    turn = agent.run("pull out the vocals and make them louder", files=[mixture])
+    assert [c.tool for c in turn.tool_calls] == ["music_source_separation", "apply_audio_effect"]
+    assert turn.tool_calls[0].args["stems"] == ["vocals"]
+    assert turn.tool_calls[1].args["audio"] == turn.tool_calls[0].files[0] and turn.ok

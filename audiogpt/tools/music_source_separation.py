@@ -48,7 +48,7 @@ TOOL = Tool(
     "at the input's sample rate and channel count. Use it to isolate or remove vocals (karaoke) or an instrument.",
     input_model=MusicSourceSeparationInput,
     output="audio",
-    reply="Split {input} into {outputs}.",  # {input} {outputs}
+    reply="Split {input} into {outputs}",  # {input} {outputs}
     arguments=stems_argument,
     describe=labelled_outputs,
     hint="Upload a song, then ask for the vocals, drums, bass or the rest as separate files.",

@@ -24,7 +24,7 @@ TOOL = Tool(
     "sounds at the same moment stay with it; for vocals or instruments in music use music_source_separation.",
     input_model=SoundExtractionInput,
     output="audio",
-    reply="Pulled “{target}” out of {input}: {outputs}.",  # {input} {target} {outputs}
+    reply="Pulled “{target}” out of {input}: {outputs}",  # {input} {target} {outputs}
     arguments=target_argument,
     describe=labelled_outputs,
     hint="Tell me which sound to pull out, e.g. 'extract the birdsong from the file'.",

@@ -46,7 +46,7 @@ TOOL = Tool(
     "the input, with a before/after picture. Use before transcribing each speaker on their own.",
     input_model=SpeechSeparationInput,
     output="audio",
-    reply="Separated {input} into {count} speakers: {outputs}.",  # {input} {count} {outputs}
+    reply="Separated {input} into {count} speakers: {outputs}",  # {input} {count} {outputs}
     arguments=speakers_argument,
     describe=labelled_outputs,
     hint="Upload a recording where two people talk over each other, then ask me to separate the speakers.",

@@ -77,7 +77,7 @@ TOOL = Tool(
     "breaking'): time spans with scores and a timeline. 'Not found' is a valid answer.",
     input_model=TargetSoundDetectionInput,
     output="events",
-    reply="“{target}” in {input}: heard at {spans}.",  # {input} {target} {spans}
+    reply="“{target}” in {input}: heard at {spans}",  # {input} {target} {spans}
     reply_empty="I did not hear “{target}” in {input}.",
     arguments=target_argument,
     describe=describe_spans,
