@@ -16,15 +16,25 @@ SHARED_EXAMPLES = "router_examples.yaml"
 
 
 def example_groups() -> dict[str, list[str]]:
-    """Label → example requests: every tool, "help", "thanks" and "unsupported:<name>"."""
+    """Label → example requests: every tool, "help", "thanks" and "unsupported:<name>".
+
+    A request a registered tool lists among its examples is that tool's: the same text in a shared
+    group (a task no tool served before) is dropped, so a new tool takes over what it now serves
+    without editing the shared file.
+    """
     shared = read_prompt_yaml(SHARED_EXAMPLES)
     groups: dict[str, list[str]] = {name: tool.examples for name, tool in CATALOG.items()}
+    claimed = {_key(t) for texts in groups.values() for t in texts}
     groups["help"] = list(shared.get("help") or [])
     groups["thanks"] = list(shared.get("thanks") or [])
     for name, texts in (shared.get("unsupported") or {}).items():
         if name not in CATALOG:
-            groups[f"unsupported:{name}"] = list(texts)
+            groups[f"unsupported:{name}"] = [t for t in texts if _key(t) not in claimed]
     return groups
+
+
+def _key(text: str) -> str:
+    return " ".join(str(text).lower().split())
 
 
 def cue_rows() -> list[dict[str, Any]]:
