@@ -57,7 +57,8 @@ def load_demucs(model_id: str, task: str, auto_download: bool = False) -> Any:
 
     bags = sorted(folder.glob("*.yaml"))  # the bag definition: which models, their weights, segment
     if not bags:
-        raise UserError(f"{model_id} is not a demucs model folder (no bag .yaml in it)")
+        log.error("%s holds no demucs bag .yaml", folder)
+        raise UserError("the configured music separation model is not a demucs model folder (no bag .yaml in it)")
     bag = yaml.safe_load(bags[0].read_text())
     models = [load_safetensors_model(folder / f"{sig}.safetensors") for sig in bag["models"]]
     return BagOfModels(models, bag.get("weights"), bag.get("segment")).eval()

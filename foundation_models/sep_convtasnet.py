@@ -39,7 +39,11 @@ def checkpoint_file(model_id: str, task: str, auto_download: bool = False) -> st
     if path.is_dir():
         found = next((path / n for n in CHECKPOINT_NAMES if (path / n).is_file()), None)
         if found is None:
-            raise UserError(f"{model_id} holds no asteroid checkpoint (looked for {', '.join(CHECKPOINT_NAMES)})")
+            log.error("%s holds none of %s", path, CHECKPOINT_NAMES)
+            raise UserError(
+                f"the configured speech separation model folder holds no asteroid checkpoint "
+                f"({', '.join(CHECKPOINT_NAMES)})"
+            )
         path = found
     return str(path)
 
@@ -91,7 +95,7 @@ class ConvTasNetSeparator(FoundationModel):
         self.load()
         if wanted != self.n_src:
             raise UserError(
-                f"the configured separation model ({self.describe()}) separates exactly {self.n_src} speakers; "
+                f"the configured speech separation model separates exactly {self.n_src} speakers; "
                 f"{wanted} were asked for"
             )
         chunk_s, overlap_s = (

@@ -136,3 +136,43 @@ def test_chains_run_through_the_agent_with_tiny_separators(tmp_path, shared_data
     assert [c.tool for c in turn.tool_calls] == ["music_source_separation", "apply_audio_effect"]
     assert turn.tool_calls[0].args["stems"] == ["vocals"]
     assert turn.tool_calls[1].args["audio"] == turn.tool_calls[0].files[0] and turn.ok
+
+
+def _handler(agent, session):  # type: ignore[no-untyped-def]
+    return agent.handler_cls(session, agent.pool, agent.settings.limits)
+
+
+def test_bad_input_gets_a_sentence_and_the_pool_keeps_serving(tmp_path, shared_data) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+
+    from audiogpt.agent import Agent
+    from audiogpt.config import load_settings
+    from tests import tiny_listening
+
+    model = str(tiny_listening.convtasnet_checkpoint(tmp_path / "c"))
+    config = tmp_path / "tiny.yaml"
+    config.write_text(yaml.safe_dump({"preload": [], "models": {"speech_separation": {"adapter": "convtasnet",
+                                                                                       "model": model}}}))  # fmt: skip
+    agent = Agent(load_settings(str(config), engine="offline"))
+    session = agent.store.create("bad input")
+    name = session.ingest(shared_data / "separation" / "sb_mixture_0.wav", 200, 1800).name
+    nine = _handler(agent, session).call("speech_separation", {"audio": name, "num_speakers": 9})
+    assert not nine.ok and "separates exactly 2 speakers; 9 were asked for" in (nine.error or "")
+    assert "Traceback" not in (nine.error or "") and str(tmp_path) not in (nine.error or "")
+    two = _handler(agent, session).call("speech_separation", {"audio": name, "num_speakers": 2})
+    assert two.ok and len([f for f in two.files if f.startswith("audio/")]) == 2
+    assert name in [a.name for a in session.artifacts()]  # the input is still there
+
+
+def test_without_weights_each_tool_says_how_to_fetch_them(shared_data) -> None:  # type: ignore[no-untyped-def]
+    from audiogpt.agent import Agent
+    from audiogpt.config import load_settings
+
+    agent = Agent(load_settings(engine="offline"))  # configs/default.yaml: hub checkpoints, not here
+    session = agent.store.create("no weights")
+    name = session.ingest(shared_data / "sound_events" / "esc50_1-100032-A-0_dog.wav", 200, 1800).name
+    calls = {"speech_separation": {}, "music_source_separation": {}, "audio_captioning": {},
+             "target_sound_detection": {"target": "dog"}, "sound_extraction": {"target": "dog"}}  # fmt: skip
+    for tool, args in calls.items():
+        obs = _handler(agent, session).call(tool, {"audio": name, **args})
+        assert not obs.ok and f"audiogpt models pull {tool}" in (obs.error or ""), (tool, obs.error)
