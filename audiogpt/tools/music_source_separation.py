@@ -20,17 +20,24 @@ _STEM_WORDS: dict[str, str] = {
     r"bass(?:line)?": "bass",
     r"instrumental|accompaniment|backing|karaoke|guitar|piano|keys|synth|strings|other": "other",
 }
-_REMOVE = re.compile(
-    r"\b(?:remove|without|strip|take out|get rid of|mute|no)\b[^,.]*?\b(?:vocals?|voice|singing|singer)\b", re.I
-)
+_REMOVE = re.compile(r"\b(?:remove|without|strip|take out|get rid of|mute|no|minus|except)\b(?P<what>[^,.]*)", re.I)
+
+
+def _named(text: str) -> list[str]:
+    return [stem for pattern, stem in _STEM_WORDS.items() if re.search(rf"\b(?:{pattern})\b", text, re.I)]
 
 
 def stems_argument(text: str, duration_s: float | None) -> dict[str, Any]:
     """The router's reader for ``stems``: the stems a request names ("the vocals and the drums");
-    "remove the vocals" / karaoke means the accompaniment (``other`` + drums + bass). None named: all."""
-    if _REMOVE.search(text) or re.search(r"\bkaraoke|instrumental\b", text, re.I):
-        return {"stems": ["drums", "bass", "other"]}
-    found = [stem for pattern, stem in _STEM_WORDS.items() if re.search(rf"\b(?:{pattern})\b", text, re.I)]
+    removing a part ("remove the drums", "without vocals", karaoke) means every other stem.
+    None named: all."""
+    removed = _REMOVE.search(text)
+    gone = _named(removed.group("what")) if removed else []
+    if re.search(r"\bkaraoke|instrumental\b", text, re.I):
+        gone = list(dict.fromkeys([*gone, "vocals"]))
+    if gone:
+        return {"stems": [s for s in ("vocals", "drums", "bass", "other") if s not in gone]}
+    found = _named(text)
     return {"stems": list(dict.fromkeys(found))} if found else {}
 
 
