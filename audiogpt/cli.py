@@ -46,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     models = add("models", help="model pool status")
     models.add_argument("--load", action="store_true", help="load the preload set first")
     models.add_argument("--json", action="store_true")
+    pull = models.add_subparsers(dest="models_command", metavar="{pull}").add_parser(
+        "pull", parents=[common], help="download the configured checkpoints (huggingface_hub; HF_TOKEN honoured)"
+    )
+    pull.add_argument("tasks", nargs="*", help="tasks whose models to fetch, e.g. text_to_audio")
+    pull.add_argument("--all", action="store_true", help="every configured hub model")
+    pull.add_argument("--profile", help="a shipped config to read the models from, e.g. gpu (= --config gpu.yaml)")
     sessions = add("sessions", help="list the sessions in the workspace; 'sessions delete ID…' removes some")
     sessions.add_argument("action", nargs="?", choices=["list", "delete"], default="list")
     sessions.add_argument("ids", nargs="*", metavar="ID", help="with delete: the sessions to remove")
@@ -183,17 +189,27 @@ def cmd_tools(args: argparse.Namespace) -> int:
 def cmd_models(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
+    from audiogpt import models_cli
+    from audiogpt.config import load_settings
+
+    if getattr(args, "models_command", None) == "pull":
+        profile = f"{args.profile}.yaml" if args.profile else getattr(args, "config", None)
+        for line in models_cli.pull_tasks(load_settings(profile), args.tasks, args.all):
+            print(line)
+        return 0
     agent = _agent(args)
     if args.load:
         for task, why in agent.preload().items():
             print(f"warning: {task} could not be loaded: {why}", file=sys.stderr)
     status = agent.pool.status()
+    weights = {w.task: w for w in models_cli.task_weights(agent.settings)}
     if args.json:
-        print(json.dumps([asdict(s) for s in status], indent=2))
+        print(json.dumps([asdict(s) | {"weights": asdict(weights[s.task])} for s in status], indent=2))
         return 0
     for s in status:
         state = f"loaded on {s.device} in {s.load_s:.1f} s" if s.loaded and s.load_s is not None else "not loaded"
-        print(f"{s.task:26} {s.adapter:26} {s.model:24} {state}" + (f"  ERROR {s.error}" if s.error else ""))
+        line = f"{s.task:26} {s.adapter:26} {s.model:24} {state}  [{weights[s.task].describe()}]"
+        print(line + (f"  ERROR {s.error}" if s.error else ""))
         if s.loaded and s.device_note:
             print(f"{'':26} {s.device_note}" + (f"  [{s.device_error}]" if s.device_error else ""))
     return 0

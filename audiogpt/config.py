@@ -76,6 +76,7 @@ class Settings:
     llm: LLMSettings = field(default_factory=LLMSettings)
     router_min_similarity: float = 0.42
     models: dict[str, dict[str, Any]] = field(default_factory=dict)  # task -> {adapter, model, ...}
+    auto_download: bool = False  # models.auto_download: fetch absent hub weights on first use
 
     def resolved_engine(self) -> str:
         """Which dialogue engine ``auto`` means in this environment."""
@@ -126,6 +127,11 @@ def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) 
     preload = raw.get("preload") or []
     if isinstance(preload, str):
         preload = [p.strip() for p in preload.split(",") if p.strip()]
+    models = dict(raw.get("models") or {})
+    # `models.auto_download` is a switch among the task entries; each hub adapter receives it.
+    auto_download = bool(models.pop("auto_download", False))
+    if auto_download:
+        models = {task: {"auto_download": True, **spec} for task, spec in models.items()}
     engine = str(raw.get("engine", "auto"))
     if engine not in ("auto", "llm", "offline"):
         raise UserError(f"engine must be auto, llm or offline, not {engine!r}")
@@ -138,7 +144,8 @@ def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) 
             limits=Limits(**(raw.get("limits") or {})),
             llm=LLMSettings(**(raw.get("llm") or {})),
             router_min_similarity=float((raw.get("router") or {}).get("min_similarity", 0.42)),
-            models={k: dict(v) for k, v in (raw.get("models") or {}).items()},
+            models={k: dict(v) for k, v in models.items()},
+            auto_download=auto_download,
         )
     except TypeError as exc:
         raise UserError(f"unknown key in config: {exc}") from None

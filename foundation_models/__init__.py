@@ -22,6 +22,14 @@ ADAPTERS: dict[str, str] = {
     "deepfilternet": "foundation_models.enhance_deepfilternet:DeepFilterNetEnhancer",
     "silero_vad": "foundation_models.vad_silero:SileroVAD",
     "yamnet": "foundation_models.sed_yamnet:YamnetSED",
+    # listening: separation, detection, extraction, captioning (hub weights; see docs/models.md)
+    "convtasnet": "foundation_models.sep_convtasnet:ConvTasNetSeparator",
+    "demucs": "foundation_models.mss_demucs:DemucsSeparator",
+    "clap_detection": "foundation_models.tsd_clap:ClapTargetDetector",
+    "clap_extraction": "foundation_models.extract_clap:ClapSoundExtractor",
+    "clap_caption": "foundation_models.caption_clap:ClapCaptioner",
+    "ast": "foundation_models.sed_ast:ASTSED",
+    "qwen2_audio": "foundation_models.caption_qwen2audio:Qwen2AudioCaptioner",
     # editing tools: DSP on real libraries (see edit_base.py)
     "trim": "foundation_models.edit_trim:TrimAudio",
     "concatenate": "foundation_models.edit_concatenate:ConcatenateAudio",

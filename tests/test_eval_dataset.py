@@ -179,6 +179,9 @@ def problems(row: dict[str, Any]) -> list[str]:
 
 
 FILES = sorted(MIN_PER_TOOL)
+# Tools registered after the held-out sets were written (issue 11); only these may be short there.
+NOT_YET_IN_HELDOUT = {"speech_separation", "music_source_separation", "audio_captioning", "target_sound_detection",
+                      "sound_extraction"}  # fmt: skip
 
 
 @pytest.fixture(scope="module", params=FILES)

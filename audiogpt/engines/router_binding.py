@@ -6,6 +6,7 @@ the tool's input model so a step that cannot run stops the plan with a clear rea
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -201,6 +202,7 @@ def bind(
 ) -> list[Step]:
     """The steps with file arguments, length-dependent arguments and a validity check; the plan is
     cut after the first step that cannot run."""
+    steps = _each_output(steps, results)
     pool = _pool(files, results)
     durations = {f.name: f.duration_s for f in pool}
     for i, step in enumerate(steps):
@@ -225,6 +227,24 @@ def bind(
         if step.kind != "tool":
             return steps[: i + 1]
     return steps
+
+
+EACH = re.compile(r"\b(?:each|every|both|all)(?: one| of (?:them|those|these|the \w+))?\b", re.I)
+
+
+def _each_output(steps: list[Step], results: list[ToolResult]) -> list[Step]:
+    """A step that asks for "each one" after a step that made several audio files (one per speaker
+    or stem) runs once per file: "separate the speakers, then transcribe each one"."""
+    out: list[Step] = []
+    for step in steps:
+        i = len(out)
+        made = [f for f in results[i - 1].files if f.startswith("audio/")] if 0 < i <= len(results) else []
+        one_file = step.kind == "tool" and step.file_field and not step.file_list and step.file_kind == "audio"
+        if len(made) > 1 and one_file and not step.explicit_file and EACH.search(step.text):
+            out += [dataclasses.replace(step, args=dict(step.args), explicit_file=name) for name in made]
+        else:
+            out.append(step)
+    return out
 
 
 def _check(step: Step) -> None:

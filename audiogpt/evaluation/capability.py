@@ -207,6 +207,6 @@ def _measure(tool: str, evaluate: Callable[[Context], ToolResult], ctx: Context)
     except Exception as exc:  # a broken measurement must not stop the other tools'
         log.exception("measuring %s failed", tool)
         return ToolResult(tool, "error", detail=f"{type(exc).__name__}: {exc}")
-    if not result.items:
+    if not result.items and result.status == "ok":  # a measure may say why it skipped (weights absent)
         result.status, result.detail = "skipped", "no labelled file for this tool in the data folder"
     return result

@@ -1,0 +1,64 @@
+"""music_source_separation: split a song into stems (vocals, drums, bass, other)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from audiogpt.tools.base import AudioFile, Tool, ToolInput
+from audiogpt.tools.speech_separation import labelled_outputs
+
+Stem = Literal["vocals", "drums", "bass", "other"]
+
+
+_STEM_WORDS: dict[str, str] = {
+    r"vocals?|voice|singing|singer|a ?cap+el+a|lyrics": "vocals",
+    r"drums?|percussion|beat": "drums",
+    r"bass(?:line)?": "bass",
+    r"instrumental|accompaniment|backing|karaoke|guitar|piano|keys|synth|strings|other": "other",
+}
+_REMOVE = re.compile(r"\b(?:remove|without|strip|take out|get rid of|mute|no|minus|except)\b(?P<what>[^,.]*)", re.I)
+
+
+def _named(text: str) -> list[str]:
+    return [stem for pattern, stem in _STEM_WORDS.items() if re.search(rf"\b(?:{pattern})\b", text, re.I)]
+
+
+def stems_argument(text: str, duration_s: float | None) -> dict[str, Any]:
+    """The router's reader for ``stems``: the stems a request names ("the vocals and the drums");
+    removing a part ("remove the drums", "without vocals", karaoke) means every other stem.
+    None named: all."""
+    removed = _REMOVE.search(text)
+    gone = _named(removed.group("what")) if removed else []
+    if re.search(r"\bkaraoke|instrumental\b", text, re.I):
+        gone = list(dict.fromkeys([*gone, "vocals"]))
+    if gone:
+        return {"stems": [s for s in ("vocals", "drums", "bass", "other") if s not in gone]}
+    found = _named(text)
+    return {"stems": list(dict.fromkeys(found))} if found else {}
+
+
+class MusicSourceSeparationInput(ToolInput):
+    audio: AudioFile
+    stems: list[Stem] | None = Field(
+        None, min_length=1, max_length=4, description="which stems to return: vocals, drums, bass, other (default all)"
+    )
+
+
+TOOL = Tool(
+    name="music_source_separation",
+    category="processing",
+    description="Split music into stems — vocals, drums, bass and other (the accompaniment) — one file each, "
+    "at the input's sample rate and channel count. Use it to isolate or remove vocals (karaoke) or an instrument.",
+    input_model=MusicSourceSeparationInput,
+    output="audio",
+    reply="Split {input} into {outputs}",  # {input} {outputs}
+    arguments=stems_argument,
+    describe=labelled_outputs,
+    hint="Upload a song, then ask for the vocals, drums, bass or the rest as separate files.",
+    capability="audiogpt.evaluation.listening:music_source_separation",
+    examples_path=Path(__file__).with_suffix(".yaml"),
+)
