@@ -20,6 +20,11 @@ ADAPTERS: dict[str, str] = {
     "deepfilternet": "foundation_models.enhance_deepfilternet:DeepFilterNetEnhancer",
     "silero_vad": "foundation_models.vad_silero:SileroVAD",
     "yamnet": "foundation_models.sed_yamnet:YamnetSED",
+    # generation on hub checkpoints (audiogpt models pull TASK)
+    "stable_audio": "foundation_models.tta_stable_audio:StableAudioTTA",
+    "audioldm2": "foundation_models.tta_audioldm2:AudioLDM2TTA",
+    "musicgen": "foundation_models.ttm_musicgen:MusicGenTTM",
+    "dasheng_audiogen": "foundation_models.scene_dasheng:DashengAudioGenScene",
     # editing tools: DSP on real libraries (see edit_base.py)
     "trim": "foundation_models.edit_trim:TrimAudio",
     "concatenate": "foundation_models.edit_concatenate:ConcatenateAudio",
