@@ -144,7 +144,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_tools(args: argparse.Namespace) -> int:
-    from audiogpt.tasks import CATALOG, PLANNED
+    from audiogpt.tools import CATALOG, PLANNED
 
     if args.json:
         out = [

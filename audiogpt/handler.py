@@ -17,8 +17,9 @@ from pydantic import ValidationError
 from audiogpt.config import Limits
 from audiogpt.errors import UserError
 from audiogpt.session import Artifact, Session
-from audiogpt.tasks import CATALOG, ToolSpec
-from foundation_models.base import ModelOutput
+from audiogpt.tools import CATALOG, ToolSpec
+from audiogpt.tools.base import ToolInput
+from foundation_models.base import ModelOutput, RunContext
 from foundation_models.pool import ModelPool
 
 log = logging.getLogger(__name__)
@@ -97,21 +98,24 @@ class TaskHandler:
             names = ", ".join(s.name for s in self.available_tools())
             raise UserError(f"{tool!r} is not an available tool; available tools: {names}")
         validated = spec.input_model.model_validate(args)
-        kwargs = validated.model_dump()
+        resolved: dict[str, Any] = {}
         parents: list[Artifact] = []
         for name, kind in spec.file_kinds().items():
-            value = kwargs[name]
+            value = getattr(validated, name)
             if isinstance(value, list):
                 loaded = [self._resolve(v, kind) for v in value]
                 parents += [art for art, _ in loaded]
-                kwargs[name] = [data for _, data in loaded]
+                resolved[name] = [data for _, data in loaded]
             else:
-                art, kwargs[name] = self._resolve(value, kind)
+                art, resolved[name] = self._resolve(value, kind)
                 parents.append(art)
-        future = _EXECUTOR.submit(self._run_model, tool, kwargs)
+        inputs = validated.model_copy(update=resolved)  # file names → Audio (or a path for videos)
+        ctx = RunContext(max_output_s=self.limits.max_duration_s)
+        future = _EXECUTOR.submit(self._run_model, tool, inputs, ctx)
         try:
             output, model_name = future.result(timeout=self.limits.tool_timeout_s)
         except FutureTimeout:
+            ctx.cancel_event.set()  # an adapter that checks ctx stops and releases its model
             raise UserError(
                 f"{tool} took longer than {self.limits.tool_timeout_s:g} s and was abandoned "
                 "(limits.tool_timeout_s in the config)"
@@ -138,11 +142,9 @@ class TaskHandler:
             raise UserError(f"{art.name} is {_a(art.kind)} file, not {_a(kind)} file")
         return art, art.path
 
-    def _run_model(self, tool: str, kwargs: dict[str, Any]) -> tuple[ModelOutput, str]:
+    def _run_model(self, tool: str, inputs: ToolInput, ctx: RunContext) -> tuple[ModelOutput, str]:
         with self.pool.use(tool) as model:
-            if model.accepts_limits:
-                kwargs = {**kwargs, "max_output_s": self.limits.max_duration_s}
-            return model.run(**kwargs), model.describe()
+            return model.run(inputs, ctx), model.describe()
 
     def _observe(
         self, spec: ToolSpec, args: dict[str, Any], out: ModelOutput, made: list[Artifact], inputs: list[str]

@@ -11,7 +11,7 @@ import yaml
 
 if TYPE_CHECKING:
     from audiogpt.session import Artifact
-    from audiogpt.tasks import ToolSpec
+    from audiogpt.tools import ToolSpec
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 

@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from audiogpt.response import Response
-from audiogpt.tasks import CATALOG
+from audiogpt.tools import CATALOG
 
 if TYPE_CHECKING:
     from audiogpt.agent import Agent

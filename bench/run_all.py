@@ -28,6 +28,7 @@ import numpy as np
 from audiogpt.agent import Agent
 from audiogpt.audio import Audio, load_audio, save_audio
 from audiogpt.config import load_settings
+from foundation_models.base import run_with
 
 TEXT = (
     "The quick brown fox jumps over the lazy dog. A journey of a thousand miles begins with a single step. "
@@ -72,7 +73,7 @@ def main() -> None:
     tts = pool.adapter("text_to_speech")
     tts.load()
     tts_load = time.perf_counter() - t0
-    speech = tts.run(text=TEXT, speed=1.0).audio[0]
+    speech = run_with(tts, text=TEXT, speed=1.0).audio[0]
     clip = work / "speech.wav"
     save_audio(speech, clip)
     seconds = speech.duration_s
@@ -94,9 +95,9 @@ def main() -> None:
         else:
             load_s = tts_load
         start = time.perf_counter()
-        model.run(**kwargs)
+        run_with(model, **kwargs)
         first = time.perf_counter() - start
-        warm = best(lambda m=model, k=kwargs: m.run(**k), args.repeat)
+        warm = best(lambda m=model, k=kwargs: run_with(m, **k), args.repeat)
         cold = load_s + first
         print(f"{task:26} {cold:8.2f} {warm:8.3f} {cold / warm:9.1f} {warm / seconds:6.3f}")
     print(f"(clip: {seconds:.1f} s of Piper speech; RTF on this machine's {os.cpu_count()} cores)\n")
@@ -114,7 +115,7 @@ def main() -> None:
     session = agent.new_session()
     name = agent.store.open(session).ingest(clip, 200, 1800).name
     minute = work / "minute.wav"  # about a minute of varied speech
-    story = [tts.run(text=t, speed=1.0).audio[0].samples for t in STORY]
+    story = [run_with(tts, text=t, speed=1.0).audio[0].samples for t in STORY]
     save_audio(Audio(np.concatenate(story), speech.sample_rate), minute)
     # the raw calls get exactly what the tool reads: the stored file, resampled to 16 kHz
     clip16 = load_audio(clip).mono().resample(16000).samples

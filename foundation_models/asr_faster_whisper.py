@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from audiogpt.audio import Audio, check_samples
 from audiogpt.errors import UserError
-from foundation_models.base import FoundationModel, ModelOutput
+from audiogpt.tools.speech_recognition import SpeechRecognitionInput
+from foundation_models.base import FoundationModel, ModelOutput, RunContext, audio_in
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +55,9 @@ class FasterWhisperASR(FoundationModel):
             cpu_threads=int(self.options.get("cpu_threads", 0)),
         )
 
-    def run(self, **inputs: Any) -> ModelOutput:
+    def run(self, inputs: SpeechRecognitionInput, ctx: RunContext) -> ModelOutput:
         """Transcribe ``audio`` (an :class:`Audio`), optionally in a given ``language`` code."""
-        return self._transcribe(inputs["audio"], language=inputs.get("language"), task="transcribe")
+        return self._transcribe(audio_in(inputs.audio), language=inputs.language, task="transcribe")
 
     def _transcribe(self, audio: Audio, language: str | None, task: str) -> ModelOutput:
         if language:

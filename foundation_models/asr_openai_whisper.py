@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from audiogpt.audio import check_samples
 from audiogpt.errors import UserError
-from foundation_models.base import FoundationModel, ModelOutput
+from audiogpt.tools.speech_recognition import SpeechRecognitionInput
+from foundation_models.base import FoundationModel, ModelOutput, RunContext, audio_in
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,9 @@ class OpenAIWhisperASR(FoundationModel):
                 raise UserError(str(exc)) from exc
             raise
 
-    def run(self, **inputs: Any) -> ModelOutput:
+    def run(self, inputs: SpeechRecognitionInput, ctx: RunContext) -> ModelOutput:
         """Transcribe ``audio`` (an :class:`Audio`), optionally in a given ``language`` code."""
-        language: str | None = inputs.get("language")
+        language = inputs.language
         self.load()
         if language:
             language = language.strip().lower()
@@ -43,7 +43,7 @@ class OpenAIWhisperASR(FoundationModel):
                     f"The speech recognition model {self.model_id!r} only understands English, "
                     f"not {language!r}; use a multilingual Whisper model such as 'turbo' or 'large-v3'."
                 )
-        samples = check_samples(inputs["audio"]).mono().resample(SAMPLE_RATE).samples
+        samples = check_samples(audio_in(inputs.audio)).mono().resample(SAMPLE_RATE).samples
         options = {k: self.options[k] for k in TRANSCRIBE_OPTIONS if k in self.options}
         result = self.model.transcribe(
             samples, language=language or None, fp16=self.device.startswith("cuda"), verbose=None, **options

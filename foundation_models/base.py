@@ -74,6 +74,20 @@ class RunContext:
             raise CallCancelled("the call was stopped")
 
 
+def audio_in(value: object) -> Audio:
+    """A resolved audio file field (the handler replaced its name by the decoded :class:`Audio`)."""
+    if not isinstance(value, Audio):
+        raise TypeError(f"expected decoded Audio in a resolved file field, got {type(value).__name__}")
+    return value
+
+
+def audios_in(value: object) -> list[Audio]:
+    """A resolved list-of-audio-files field."""
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of decoded Audio, got {type(value).__name__}")
+    return [audio_in(v) for v in value]
+
+
 def resolve_device(device: str = "auto") -> str:
     """``auto`` means CUDA when torch sees a GPU, else CPU; anything else is taken as given."""
     if device != "auto":
@@ -91,7 +105,6 @@ class FoundationModel(ABC):
     task: ClassVar[str]
     default_model: ClassVar[str]
     exclusive: ClassVar[bool] = True  # one call at a time (a model); False for stateless DSP tools
-    accepts_limits: ClassVar[bool] = False  # run() takes max_output_s (the longest audio it may make)
 
     def __init__(self, model: str | None = None, device: str = "auto", **options: Any) -> None:
         self.model_id = model or self.default_model
@@ -113,8 +126,11 @@ class FoundationModel(ABC):
     def _load(self) -> None: ...
 
     @abstractmethod
-    def run(self, **inputs: Any) -> ModelOutput:
-        """Serve one validated request; file inputs arrive as :class:`Audio`."""
+    def run(self, inputs: Any, ctx: RunContext) -> ModelOutput:
+        """Serve one request: ``inputs`` is the tool's validated input model (``audiogpt.tools``) with
+        its file fields resolved to :class:`Audio` (a list of them, or a path for a video); ``ctx``
+        carries the output limit, progress and cancellation. Subclasses annotate ``inputs`` with
+        their tool's input model."""
 
     def unload(self) -> None:
         """Drop the weights and give memory back."""
@@ -147,3 +163,12 @@ def package_dir(module: str, install_hint: str) -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise UserError(install_hint)
     return Path(next(iter(spec.submodule_search_locations)))
+
+
+def run_with(model: FoundationModel, max_output_s: float = 1800.0, **values: Any) -> ModelOutput:
+    """Run an adapter outside the handler (tests, benchmarks): ``values`` are validated by its tool's
+    input model, file fields given already resolved (an :class:`Audio`, a list of them, a path)."""
+    from audiogpt.tools import get_tool
+
+    inputs = get_tool(model.task).input_model.with_files(**values)
+    return model.run(inputs, RunContext(max_output_s=max_output_s))

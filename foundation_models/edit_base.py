@@ -2,7 +2,7 @@
 
 They live beside the model adapters so one catalog, one pool and one handler serve every tool;
 each file names the library that does the work. They are stateless, so the pool lets calls run
-side by side (``exclusive = False``), and they receive ``max_output_s`` so a request that would
+side by side (``exclusive = False``), and ``ctx.max_output_s`` bounds their output so a request that would
 make hours of audio is refused before any memory is spent on it.
 """
 
@@ -25,7 +25,6 @@ class EditingTool(FoundationModel):
     """A DSP tool; ``libraries`` are imported on load so a missing one fails with an install hint."""
 
     exclusive: ClassVar[bool] = False
-    accepts_limits: ClassVar[bool] = True
     libraries: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, model: str | None = None, device: str = "cpu", **options: Any) -> None:

@@ -6,13 +6,11 @@ the most channels first, and the reply says so.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from audiogpt.audio import Audio
 from audiogpt.errors import UserError
-from foundation_models.base import ModelOutput
+from audiogpt.tools.concatenate_audio import ConcatenateAudioInput
+from foundation_models.base import ModelOutput, RunContext, audios_in
 from foundation_models.edit_base import EditingTool, check_output_length, from_frames, reconcile
 
 
@@ -21,12 +19,12 @@ class ConcatenateAudio(EditingTool):
     default_model = "dsp:numpy+soxr"
     libraries = ("numpy", "soxr")
 
-    def run(self, **inputs: Any) -> ModelOutput:
-        items: list[Audio] = inputs["audio_files"]
+    def run(self, inputs: ConcatenateAudioInput, ctx: RunContext) -> ModelOutput:
+        items = audios_in(inputs.audio_files)
         names = [f"file {i + 1}" for i in range(len(items))]
-        crossfade_s, gap_s = float(inputs.get("crossfade_s", 0.0)), float(inputs.get("gap_s", 0.0))
+        crossfade_s, gap_s = inputs.crossfade_s, inputs.gap_s
         total_s = sum(a.duration_s for a in items) + (len(items) - 1) * (gap_s - crossfade_s)
-        check_output_length(total_s, float(inputs["max_output_s"]), "the joined audio")
+        check_output_length(total_s, ctx.max_output_s, "the joined audio")
         arrays, rate, notes = reconcile(items, names)
         fade = round(crossfade_s * rate)
         shortest = min(len(x) for x in arrays)

@@ -3,10 +3,9 @@ quality), channels (mono average / stereo copy) and bit depth."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from audiogpt.audio import OPUS_RATES, Audio
-from foundation_models.base import ModelOutput
+from audiogpt.audio import OPUS_RATES
+from audiogpt.tools.convert_audio import ConvertAudioInput
+from foundation_models.base import ModelOutput, RunContext, audio_in
 from foundation_models.edit_base import EditingTool, as_channels, from_frames
 
 SUBTYPES = {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}  # bit depth → soundfile subtype (wav/flac)
@@ -18,13 +17,13 @@ class ConvertAudio(EditingTool):
     default_model = "dsp:soundfile+soxr"
     libraries = ("soundfile", "soxr")
 
-    def run(self, **inputs: Any) -> ModelOutput:
-        audio: Audio = inputs["audio"]
-        fmt = inputs.get("format") or "wav"
+    def run(self, inputs: ConvertAudioInput, ctx: RunContext) -> ModelOutput:
+        audio = audio_in(inputs.audio)
+        fmt = inputs.format or "wav"
         notes: list[str] = []
-        if inputs.get("channels"):
-            audio = from_frames(as_channels(audio, int(inputs["channels"])), audio.sample_rate)
-        rate = int(inputs.get("sample_rate") or audio.sample_rate)
+        if inputs.channels:
+            audio = from_frames(as_channels(audio, inputs.channels), audio.sample_rate)
+        rate = inputs.sample_rate or audio.sample_rate
         if fmt == "opus" and rate not in OPUS_RATES:
             notes.append(f"Opus takes {', '.join(map(str, OPUS_RATES))} Hz, so the audio was resampled to 48000 Hz.")
             rate = 48000
@@ -32,6 +31,6 @@ class ConvertAudio(EditingTool):
             notes.append(f"MP3 goes up to {MP3_MAX_RATE} Hz, so the audio was resampled to {MP3_MAX_RATE} Hz.")
             rate = MP3_MAX_RATE
         audio = audio.resample(rate, quality="VHQ")
-        depth = inputs.get("bit_depth")
+        depth = inputs.bit_depth
         subtype = SUBTYPES[int(depth)] if depth else None
         return ModelOutput(audio=[audio], audio_format=fmt, audio_subtype=subtype, notes=notes)

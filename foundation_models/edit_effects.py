@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from audiogpt.audio import Audio
 from audiogpt.errors import UserError
-from foundation_models.base import ModelOutput
+from audiogpt.tools.apply_audio_effect import ApplyAudioEffectInput
+from foundation_models.base import ModelOutput, RunContext, audio_in
 from foundation_models.edit_base import EditingTool, as_channels, check_output_length, from_frames, peak_safe
 
 TAIL_FLOOR = 10 ** (-60 / 20)  # a reverb/delay tail ends 60 dB below the peak
@@ -36,10 +36,10 @@ class PedalboardEffects(EditingTool):
     default_model = "dsp:pedalboard+pyloudnorm"
     libraries = ("pedalboard", "pyloudnorm")
 
-    def run(self, **inputs: Any) -> ModelOutput:
-        audio: Audio = inputs["audio"]
-        effects: list[dict[str, Any]] = inputs["effects"]
-        max_output_s = float(inputs.get("max_output_s", math.inf))
+    def run(self, inputs: ApplyAudioEffectInput, ctx: RunContext) -> ModelOutput:
+        audio = audio_in(inputs.audio)
+        effects = [fx.model_dump() for fx in inputs.effects]
+        max_output_s = ctx.max_output_s
         sr = audio.sample_rate
         for fx in effects:  # refuse impossible filters before any work is done
             _check_frequency(fx, sr)

@@ -8,12 +8,10 @@ smooth attack and release. If the sum would exceed full scale, the whole mix is 
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from audiogpt.audio import Audio
-from foundation_models.base import ModelOutput
+from audiogpt.tools.mix_audio import MixAudioInput
+from foundation_models.base import ModelOutput, RunContext, audios_in
 from foundation_models.edit_base import EditingTool, check_output_length, from_frames, peak_safe, reconcile
 
 HOP_S = 0.010  # the foreground's level is measured every 10 ms
@@ -26,13 +24,13 @@ class MixAudio(EditingTool):
     default_model = "dsp:numpy+soxr"
     libraries = ("numpy", "soxr")
 
-    def run(self, **inputs: Any) -> ModelOutput:
-        items: list[Audio] = inputs["audio_files"]
+    def run(self, inputs: MixAudioInput, ctx: RunContext) -> ModelOutput:
+        items = audios_in(inputs.audio_files)
         n = len(items)
-        gains_db = inputs.get("gains_db") or [0.0] * n
-        offsets_s = inputs.get("offsets_s") or [0.0] * n
+        gains_db = inputs.gains_db or [0.0] * n
+        offsets_s = inputs.offsets_s or [0.0] * n
         total_s = max(off + a.duration_s for off, a in zip(offsets_s, items, strict=True))
-        check_output_length(total_s, float(inputs["max_output_s"]), "the mix")
+        check_output_length(total_s, ctx.max_output_s, "the mix")
         arrays, rate, notes = reconcile(items, [f"file {i + 1}" for i in range(n)])
         starts = [round(off * rate) for off in offsets_s]
         length = max(s + len(x) for s, x in zip(starts, arrays, strict=True))
@@ -41,7 +39,7 @@ class MixAudio(EditingTool):
             track = np.zeros((length, x.shape[1]), dtype=np.float32)
             track[start : start + len(x)] = x * np.float32(10 ** (gain / 20))
             tracks.append(track)
-        duck_db = float(inputs.get("duck_db", 0.0))
+        duck_db = inputs.duck_db
         if duck_db > 0:
             duck = _duck_curve(tracks[0], rate, duck_db)[:, None]
             tracks[1:] = [t * duck for t in tracks[1:]]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from audiogpt.audio import Audio
-from foundation_models.base import ModelOutput
+from audiogpt.tools.change_pitch import ChangePitchInput
+from foundation_models.base import ModelOutput, RunContext, audio_in
 from foundation_models.edit_base import EditingTool
 from foundation_models.edit_speed import rubberband
 
@@ -17,9 +15,9 @@ class RubberBandPitch(EditingTool):
     default_model = "dsp:rubberband"
     libraries = ("pedalboard",)
 
-    def run(self, **inputs: Any) -> ModelOutput:
-        audio: Audio = inputs["audio"]
-        semitones = float(inputs["semitones"])
+    def run(self, inputs: ChangePitchInput, ctx: RunContext) -> ModelOutput:
+        audio = audio_in(inputs.audio)
+        semitones = inputs.semitones
         out = rubberband(audio, speed=1.0, semitones=semitones)
         note = f"Pitch {semitones:+g} semitones (frequencies ×{2 ** (semitones / 12):.3g}); duration unchanged."
         return ModelOutput(audio=[out], notes=[note])

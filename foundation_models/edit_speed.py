@@ -8,13 +8,13 @@ Either way the result lasts ``input / factor``.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
 from audiogpt.audio import Audio
 from audiogpt.errors import UserError
-from foundation_models.base import ModelOutput
+from audiogpt.tools.change_speed import ChangeSpeedInput
+from foundation_models.base import ModelOutput, RunContext, audio_in
 from foundation_models.edit_base import EditingTool, as_channels, check_output_length, from_frames
 
 MIN_STRETCH_S = 0.05  # Rubber Band returns nothing (or garbage) for clips of a few milliseconds
@@ -45,11 +45,11 @@ class RubberBandSpeed(EditingTool):
     default_model = "dsp:rubberband"
     libraries = ("pedalboard", "soxr")
 
-    def run(self, **inputs: Any) -> ModelOutput:
-        audio: Audio = inputs["audio"]
-        factor = float(inputs["factor"])
-        check_output_length(audio.duration_s / factor, float(inputs.get("max_output_s", math.inf)))
-        if inputs.get("preserve_pitch", True):
+    def run(self, inputs: ChangeSpeedInput, ctx: RunContext) -> ModelOutput:
+        audio = audio_in(inputs.audio)
+        factor = inputs.factor
+        check_output_length(audio.duration_s / factor, ctx.max_output_s)
+        if inputs.preserve_pitch:
             out = rubberband(audio, speed=factor)
             how = "pitch kept"
         else:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from audiogpt.audio import decode_av
-from foundation_models.base import ModelOutput
+from audiogpt.tools.extract_audio_from_video import ExtractAudioFromVideoInput
+from foundation_models.base import ModelOutput, RunContext
 from foundation_models.edit_base import EditingTool
 
 
@@ -15,10 +15,10 @@ class PyAVExtractAudio(EditingTool):
     default_model = "dsp:pyav"
     libraries = ("av",)
 
-    def run(self, **inputs: Any) -> ModelOutput:
-        path: Path = inputs["video"]
-        index = int(inputs.get("audio_stream", 0))
-        found = decode_av(path, index, float(inputs["max_output_s"]))
+    def run(self, inputs: ExtractAudioFromVideoInput, ctx: RunContext) -> ModelOutput:
+        path = Path(inputs.video)
+        index = inputs.audio_stream
+        found = decode_av(path, index, ctx.max_output_s)
         rate = found.audio.sample_rate
         notes = [
             f"Decoded audio stream {index} ({found.codec}, {rate} Hz, {found.streams} audio stream(s) in the video)."

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from audiogpt.audio import Audio
 from audiogpt.errors import UserError
-from foundation_models.base import ModelOutput
+from audiogpt.tools.visualize_audio import VisualizeAudioInput
+from foundation_models.base import ModelOutput, RunContext, audio_in
 from foundation_models.edit_base import EditingTool
 
 N_FFT = 2048  # samples per STFT frame (Hann), 46 ms at 44.1 kHz
@@ -27,17 +27,17 @@ class VisualizeAudio(EditingTool):
     default_model = "dsp:matplotlib"
     libraries = ("matplotlib", "scipy")
 
-    def run(self, **inputs: Any) -> ModelOutput:
-        audio: Audio = inputs["audio"]
+    def run(self, inputs: VisualizeAudioInput, ctx: RunContext) -> ModelOutput:
+        audio = audio_in(inputs.audio)
         sr = audio.sample_rate
-        start_s = float(inputs.get("start_s") or 0.0)
-        end_s = min(float(inputs.get("end_s") or audio.duration_s), audio.duration_s)
+        start_s = float(inputs.start_s or 0.0)
+        end_s = min(float(inputs.end_s or audio.duration_s), audio.duration_s)
         if start_s >= audio.duration_s:
             raise UserError(f"start_s ({start_s:g} s) is past the end of the file ({audio.duration_s:.2f} s)")
         x = audio.mono().samples[round(start_s * sr) : round(end_s * sr)]
-        kind = inputs.get("kind", "spectrogram")
-        top = min(float(inputs.get("max_frequency_hz") or sr / 2), sr / 2)
-        fig = _figure(x, sr, start_s, kind, inputs.get("frequency_scale", "linear"), top)
+        kind = inputs.kind
+        top = min(float(inputs.max_frequency_hz or sr / 2), sr / 2)
+        fig = _figure(x, sr, start_s, kind, inputs.frequency_scale, top)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=100)
         _close(fig)

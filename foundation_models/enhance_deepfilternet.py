@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import ctypes
 import logging
-from typing import Any
 
 import numpy as np
 
 from audiogpt.audio import Audio, check_samples
 from audiogpt.errors import UserError
-from foundation_models.base import FoundationModel, ModelOutput
+from audiogpt.tools.speech_enhancement import SpeechEnhancementInput
+from foundation_models.base import FoundationModel, ModelOutput, RunContext, audio_in
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +72,9 @@ class DeepFilterNetEnhancer(FoundationModel):
             lib.df_free(state)
         return out[DELAY_SAMPLES : DELAY_SAMPLES + x.size]
 
-    def run(self, **inputs: Any) -> ModelOutput:
+    def run(self, inputs: SpeechEnhancementInput, ctx: RunContext) -> ModelOutput:
         """Denoise ``audio``; the result is mono, at the input's sample rate and of the input's length."""
-        audio: Audio = check_samples(inputs["audio"])
+        audio: Audio = check_samples(audio_in(inputs.audio))
         self.load()
         x = audio.mono().resample(SAMPLE_RATE).samples
         y = Audio(self._enhance_48k(np.ascontiguousarray(x, dtype=np.float32)), SAMPLE_RATE)

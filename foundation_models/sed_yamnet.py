@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from audiogpt.audio import Audio, check_samples
-from foundation_models.base import Event, FoundationModel, ModelOutput, cache_root, package_dir
+from audiogpt.tools.sound_event_detection import SoundEventDetectionInput
+from foundation_models.base import Event, FoundationModel, ModelOutput, RunContext, audio_in, cache_root, package_dir
 
 log = logging.getLogger(__name__)
 
@@ -158,10 +159,10 @@ class YamnetSED(FoundationModel):
         logits = q["class_scores_scale"] * (out.astype(np.float32) - q["class_scores_zero_point"])
         return 0.5 * (1.0 + np.tanh(0.5 * logits))  # the sigmoid, without overflow
 
-    def run(self, **inputs: Any) -> ModelOutput:
+    def run(self, inputs: SoundEventDetectionInput, ctx: RunContext) -> ModelOutput:
         """Top ``top_k`` clip labels (mean score over patches) and the events of those labels."""
-        audio: Audio = check_samples(inputs["audio"])
-        top_k = int(inputs.get("top_k", 5))
+        audio: Audio = check_samples(audio_in(inputs.audio))
+        top_k = int(inputs.top_k)
         threshold = float(self.options.get("event_threshold", 0.3))
         self.load()
         scores = self._scores(log_mel_patches(audio.mono().resample(SAMPLE_RATE).samples))

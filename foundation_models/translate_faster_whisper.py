@@ -11,11 +11,11 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from audiogpt.errors import UserError
+from audiogpt.tools.speech_translation import SpeechTranslationInput
 from foundation_models.asr_faster_whisper import FasterWhisperASR
-from foundation_models.base import ModelOutput, cache_root, package_dir
+from foundation_models.base import ModelOutput, RunContext, audio_in, cache_root, package_dir
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ class FasterWhisperTranslate(FasterWhisperASR):
     def english_only(self) -> bool:
         return self.model_id != EMBEDDED_BASE and ".en" in self.model_id
 
-    def run(self, **inputs: Any) -> ModelOutput:
+    # It reuses FasterWhisperASR's loading but serves another tool, so its input model differs.
+    def run(self, inputs: SpeechTranslationInput, ctx: RunContext) -> ModelOutput:  # type: ignore[override]
         """Translate the speech in ``audio`` into English; ``info['language']`` is the detected language."""
-        return self._transcribe(inputs["audio"], language=None, task="translate")
+        return self._transcribe(audio_in(inputs.audio), language=None, task="translate")

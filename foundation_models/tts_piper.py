@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from audiogpt.audio import Audio
 from audiogpt.errors import UserError
-from foundation_models.base import FoundationModel, ModelOutput
+from audiogpt.tools.text_to_speech import TextToSpeechInput
+from foundation_models.base import FoundationModel, ModelOutput, RunContext
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +56,12 @@ class PiperTTS(FoundationModel):
         self.voice = PiperVoice.load(model, config_path=config, use_cuda=use_cuda)
         self.device = self.device if use_cuda else "cpu"  # report where it really runs
 
-    def run(self, **inputs: Any) -> ModelOutput:
+    def run(self, inputs: TextToSpeechInput, ctx: RunContext) -> ModelOutput:
         """Speak ``text`` at ``speed`` (1.0 normal, 1.5 faster); returns one float32 :class:`Audio`."""
         from piper import SynthesisConfig
 
-        text: str = inputs["text"]
-        speed = float(inputs.get("speed", 1.0))
+        text = inputs.text
+        speed = float(inputs.speed)
         if not text.strip():
             raise UserError("There is no text to speak")
         if speed <= 0:

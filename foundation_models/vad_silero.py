@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from audiogpt.audio import Audio, check_samples
-from foundation_models.base import Event, FoundationModel, ModelOutput
+from audiogpt.tools.voice_activity_detection import VoiceActivityDetectionInput
+from foundation_models.base import Event, FoundationModel, ModelOutput, RunContext, audio_in
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +28,13 @@ class SileroVAD(FoundationModel):
         self.model = load_silero_vad(onnx=True)
         self.device = "cpu"  # the ONNX session runs on the CPU (it is faster there for 32 ms frames)
 
-    def run(self, **inputs: Any) -> ModelOutput:
+    def run(self, inputs: VoiceActivityDetectionInput, ctx: RunContext) -> ModelOutput:
         """Return one ``speech`` event per detected segment of ``audio`` (times in seconds)."""
         import torch
         from silero_vad import get_speech_timestamps
 
-        audio: Audio = check_samples(inputs["audio"])
-        threshold = float(inputs.get("threshold", 0.5))
+        audio: Audio = check_samples(audio_in(inputs.audio))
+        threshold = float(inputs.threshold)
         self.load()
         samples = torch.from_numpy(audio.mono().resample(SAMPLE_RATE).samples.copy())
         spans = get_speech_timestamps(

@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 
 from audiogpt.cli import main
-from audiogpt.tasks import CATALOG
+from audiogpt.tools import CATALOG
 
 
 def test_help_is_fast_and_imports_no_torch() -> None:

@@ -22,7 +22,8 @@ from audiogpt.errors import UserError
 from audiogpt.handler import Observation, TaskHandler
 from audiogpt.metrics import wer
 from audiogpt.session import SessionStore
-from audiogpt.tasks_editing import EFFECT_NAMES, ApplyAudioEffectInput
+from audiogpt.tools.apply_audio_effect import EFFECT_NAMES, ApplyAudioEffectInput
+from foundation_models.base import run_with
 from foundation_models.edit_effects import PedalboardEffects
 from foundation_models.edit_pitch import RubberBandPitch
 from foundation_models.edit_speed import RubberBandSpeed
@@ -58,7 +59,7 @@ def rms(x: np.ndarray) -> float:
 def effects(audio: Audio, *chain: dict[str, Any], max_output_s: float = 1800) -> tuple[Audio, list[str]]:
     """Run a chain through the adapter exactly as the handler would (validated, defaults filled in)."""
     fx = ApplyAudioEffectInput.model_validate({"audio": "audio/x.wav", "effects": list(chain)}).model_dump()["effects"]
-    out = PedalboardEffects().run(audio=audio, effects=fx, max_output_s=max_output_s)
+    out = run_with(PedalboardEffects(), audio=audio, effects=fx, max_output_s=max_output_s)
     assert len(out.audio) == 1
     assert float(np.max(np.abs(out.audio[0].samples))) <= 1.0  # no effect chain ever returns clipping samples
     return out.audio[0], out.notes
@@ -70,7 +71,7 @@ def effects(audio: Audio, *chain: dict[str, Any], max_output_s: float = 1800) ->
 @pytest.mark.parametrize("semitones, ratio", [(12, 2.0), (-12, 0.5), (7, 2 ** (7 / 12))])
 def test_pitch_shift_moves_the_fundamental_and_keeps_the_duration(semitones: float, ratio: float) -> None:
     src = Audio(tone(220.0, 1.5, SR), SR)
-    out = RubberBandPitch().run(audio=src, semitones=semitones, max_output_s=1800)
+    out = run_with(RubberBandPitch(), audio=src, semitones=semitones, max_output_s=1800)
     shifted = out.audio[0]
     assert shifted.frames == src.frames and shifted.sample_rate == SR  # to the sample
     assert f0(shifted.samples, SR) == pytest.approx(220.0 * ratio, rel=0.01)
@@ -79,7 +80,7 @@ def test_pitch_shift_moves_the_fundamental_and_keeps_the_duration(semitones: flo
 
 def test_speed_up_keeps_the_pitch() -> None:
     src = Audio(tone(300.0, 2.0, SR), SR)
-    out = RubberBandSpeed().run(audio=src, factor=1.25, preserve_pitch=True, max_output_s=1800).audio[0]
+    out = run_with(RubberBandSpeed(), audio=src, factor=1.25, preserve_pitch=True, max_output_s=1800).audio[0]
     assert out.duration_s == pytest.approx(2.0 / 1.25, abs=0.005)
     assert f0(out.samples, SR) == pytest.approx(300.0, rel=0.01)
     assert rms(out.samples) == pytest.approx(rms(src.samples), rel=0.1)  # same level
@@ -87,7 +88,7 @@ def test_speed_up_keeps_the_pitch() -> None:
 
 def test_tape_speed_changes_duration_and_pitch_together() -> None:
     src = Audio(tone(300.0, 2.0, SR), SR)
-    out = RubberBandSpeed().run(audio=src, factor=2.0, preserve_pitch=False, max_output_s=1800)
+    out = run_with(RubberBandSpeed(), audio=src, factor=2.0, preserve_pitch=False, max_output_s=1800)
     fast = out.audio[0]
     assert fast.sample_rate == SR
     assert fast.duration_s == pytest.approx(1.0, abs=0.005)
@@ -98,9 +99,9 @@ def test_tape_speed_changes_duration_and_pitch_together() -> None:
 def test_speed_and_pitch_keep_stereo() -> None:
     stereo = Audio(np.stack([tone(300.0, 1.0, SR), tone(500.0, 1.0, SR)], axis=1), SR)
     for out in (
-        RubberBandSpeed().run(audio=stereo, factor=0.8, preserve_pitch=True, max_output_s=1800).audio[0],
-        RubberBandSpeed().run(audio=stereo, factor=0.8, preserve_pitch=False, max_output_s=1800).audio[0],
-        RubberBandPitch().run(audio=stereo, semitones=3, max_output_s=1800).audio[0],
+        run_with(RubberBandSpeed(), audio=stereo, factor=0.8, preserve_pitch=True, max_output_s=1800).audio[0],
+        run_with(RubberBandSpeed(), audio=stereo, factor=0.8, preserve_pitch=False, max_output_s=1800).audio[0],
+        run_with(RubberBandPitch(), audio=stereo, semitones=3, max_output_s=1800).audio[0],
     ):
         assert out.channels == 2
         assert f0(out.samples[:, 1], SR) > 1.5 * f0(out.samples[:, 0], SR)  # the channels are not mixed
@@ -109,16 +110,16 @@ def test_speed_and_pitch_keep_stereo() -> None:
 def test_slowing_down_past_the_length_limit_is_refused() -> None:
     src = Audio(np.zeros(10 * 8000, np.float32), 8000)  # 10 s → 40 s at factor 0.25
     with pytest.raises(UserError, match=r"limit is 0\.5 minutes"):
-        RubberBandSpeed().run(audio=src, factor=0.25, preserve_pitch=True, max_output_s=30)
+        run_with(RubberBandSpeed(), audio=src, factor=0.25, preserve_pitch=True, max_output_s=30)
 
 
 def test_clips_too_short_for_rubber_band_are_refused() -> None:
     blip = Audio(tone(440.0, 0.01, SR), SR)  # 10 ms: Rubber Band would return nothing
     with pytest.raises(UserError, match="at least 50 ms"):
-        RubberBandPitch().run(audio=blip, semitones=5, max_output_s=1800)
+        run_with(RubberBandPitch(), audio=blip, semitones=5, max_output_s=1800)
     with pytest.raises(UserError, match="at least 50 ms"):
-        RubberBandSpeed().run(audio=blip, factor=2.0, preserve_pitch=True, max_output_s=1800)
-    tape = RubberBandSpeed().run(audio=blip, factor=2.0, preserve_pitch=False, max_output_s=1800).audio[0]
+        run_with(RubberBandSpeed(), audio=blip, factor=2.0, preserve_pitch=True, max_output_s=1800)
+    tape = run_with(RubberBandSpeed(), audio=blip, factor=2.0, preserve_pitch=False, max_output_s=1800).audio[0]
     assert tape.frames == blip.frames // 2  # resampling has no such limit
 
 

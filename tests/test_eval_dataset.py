@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from pydantic import ValidationError
 
-from audiogpt.tasks import CATALOG, PLANNED
-from audiogpt.tasks_editing import EFFECT_NAMES
+from audiogpt.engines.router_knowledge import example_groups
+from audiogpt.tools import CATALOG, PLANNED
+from audiogpt.tools.apply_audio_effect import EFFECT_NAMES
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "evals" / "consistency"
 MIN_PER_TOOL = {"dev.jsonl": 8, "heldout.jsonl": 4, "heldout_b.jsonl": 4}  # times each catalog tool appears in gold
@@ -230,8 +230,7 @@ def test_size_and_split() -> None:
         assert normalized[a].isdisjoint(normalized[b]), f"a request of {b} also appears in {a}"
         assert ids[a].isdisjoint(ids[b])
     # the held-out parts are never copied into the router's examples
-    examples = yaml.safe_load((EVAL_DIR.parents[1] / "prompts" / "router_examples.yaml").read_text(encoding="utf-8"))
-    texts = [t for key in ("tools", "unsupported") for group in examples[key].values() for t in group]
+    texts = [t for group in example_groups().values() for t in group]
     seen = {" ".join(t.lower().split()) for t in texts}
     for name in ("heldout", "heldout_b"):
         assert normalized[name].isdisjoint(seen), f"{name}: {sorted(normalized[name] & seen)}"

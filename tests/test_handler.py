@@ -9,7 +9,7 @@ from typing import Any
 from audiogpt.config import Limits
 from audiogpt.handler import TaskHandler
 from audiogpt.session import SessionStore
-from foundation_models.base import FoundationModel, ModelOutput
+from foundation_models.base import FoundationModel, ModelOutput, RunContext
 from foundation_models.pool import ModelPool
 
 
@@ -22,7 +22,7 @@ class StuckModel(FoundationModel):
     def _load(self) -> None:
         pass
 
-    def run(self, **inputs: Any) -> ModelOutput:
+    def run(self, inputs: Any, ctx: RunContext) -> ModelOutput:
         time.sleep(1.5)
         return ModelOutput()
 

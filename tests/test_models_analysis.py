@@ -12,6 +12,7 @@ from scipy.signal import correlate
 
 from audiogpt.audio import Audio, load_audio
 from audiogpt.metrics import si_sdr
+from foundation_models.base import run_with
 from foundation_models.enhance_deepfilternet import DeepFilterNetEnhancer
 from foundation_models.sed_yamnet import YamnetSED, log_mel_patches
 from foundation_models.tts_piper import PiperTTS
@@ -26,7 +27,7 @@ TEXT = "Voice activity detection finds the parts of a recording where somebody s
 def speech() -> Audio:
     """A real TTS utterance (22.05 kHz), trimmed of its leading and trailing near-silence."""
     tts = PiperTTS(device="cpu")
-    audio = tts.run(text=TEXT).audio[0]
+    audio = run_with(tts, text=TEXT).audio[0]
     tts.unload()
     loud = np.nonzero(np.abs(audio.samples) > 0.02)[0]
     return Audio(audio.samples[loud[0] : loud[-1] + 1], audio.sample_rate)
@@ -66,7 +67,7 @@ def _with_noise(clean: np.ndarray, snr_db: float, seed: int = 0) -> np.ndarray:
 def test_vad_finds_the_speech_between_silences(vad: SileroVAD, speech: Audio) -> None:
     sr = speech.sample_rate
     silence = np.zeros(sr, dtype=np.float32)
-    out = vad.run(audio=Audio(np.concatenate([silence, speech.samples, silence]), sr), threshold=0.5)
+    out = run_with(vad, audio=Audio(np.concatenate([silence, speech.samples, silence]), sr), threshold=0.5)
     assert len(out.events) == 1, out.events
     event = out.events[0]
     assert event.label == "speech"
@@ -75,7 +76,7 @@ def test_vad_finds_the_speech_between_silences(vad: SileroVAD, speech: Audio) ->
 
 
 def test_vad_on_silence_finds_nothing(vad: SileroVAD) -> None:
-    assert vad.run(audio=Audio(np.zeros(3 * 16000, dtype=np.float32), 16000)).events == []
+    assert run_with(vad, audio=Audio(np.zeros(3 * 16000, dtype=np.float32), 16000)).events == []
 
 
 def test_vad_does_not_import_torchaudio(vad: SileroVAD) -> None:
@@ -91,7 +92,7 @@ def test_yamnet_features_shape() -> None:
 
 def test_sed_hears_the_dog(sed: YamnetSED, shared_data: Path) -> None:
     audio = load_audio(shared_data / "sound_events/esc50_1-100032-A-0_dog.wav")
-    out = sed.run(audio=audio, top_k=5)
+    out = run_with(sed, audio=audio, top_k=5)
     assert len(out.labels) == 5
     top3 = {label for label, _ in out.labels[:3]}
     assert top3 & {"Dog", "Animal", "Domestic animals, pets"}, out.labels
@@ -104,7 +105,7 @@ def test_sed_hears_the_dog(sed: YamnetSED, shared_data: Path) -> None:
 
 def test_sed_on_a_short_clip(sed: YamnetSED, speech: Audio) -> None:
     short = Audio(speech.samples[: speech.sample_rate // 2], speech.sample_rate)  # 0.5 s
-    out = sed.run(audio=short, top_k=3)
+    out = run_with(sed, audio=short, top_k=3)
     assert len(out.labels) == 3 and out.info["patches"] == 1
     assert all(e.end_s <= short.duration_s for e in out.events)
 
@@ -113,7 +114,7 @@ def test_enhancement_improves_real_noisy_speech(enhancer: DeepFilterNetEnhancer,
     noisy = load_audio(shared_data / "enhancement/dfn_noisy_snr0.wav")
     clean = load_audio(shared_data / "enhancement/dfn_clean_freesound_33711.wav").mono()
     n = min(noisy.frames, clean.frames)
-    out = enhancer.run(audio=noisy).audio[0]
+    out = run_with(enhancer, audio=noisy).audio[0]
     assert out.frames == noisy.frames and out.sample_rate == noisy.sample_rate
     before = si_sdr(clean.samples[:n], noisy.mono().samples[:n])
     after = si_sdr(clean.samples[:n], out.samples[:n])
@@ -122,7 +123,7 @@ def test_enhancement_improves_real_noisy_speech(enhancer: DeepFilterNetEnhancer,
 
 def test_enhancement_is_sample_aligned(enhancer: DeepFilterNetEnhancer, speech: Audio) -> None:
     clean = speech.resample(48000).samples
-    out = enhancer.run(audio=Audio(_with_noise(clean, 20.0), 48000)).audio[0]
+    out = run_with(enhancer, audio=Audio(_with_noise(clean, 20.0), 48000)).audio[0]
     assert out.frames == clean.size
     xcorr = correlate(out.samples, clean, mode="full", method="fft")
     lag = int(np.argmax(xcorr)) - (clean.size - 1)
@@ -132,6 +133,6 @@ def test_enhancement_is_sample_aligned(enhancer: DeepFilterNetEnhancer, speech: 
 def test_enhancement_at_16k_improves_white_noise(enhancer: DeepFilterNetEnhancer, speech: Audio) -> None:
     clean = speech.resample(16000).samples
     noisy = _with_noise(clean, 5.0, seed=1)
-    out = enhancer.run(audio=Audio(noisy, 16000)).audio[0]
+    out = run_with(enhancer, audio=Audio(noisy, 16000)).audio[0]
     assert out.sample_rate == 16000 and out.frames == noisy.size
     assert si_sdr(clean, out.samples) > si_sdr(clean, noisy) + 3.0

@@ -13,6 +13,7 @@ from audiogpt.errors import UserError
 from audiogpt.metrics import wer
 from foundation_models.asr_faster_whisper import FasterWhisperASR
 from foundation_models.asr_openai_whisper import OpenAIWhisperASR
+from foundation_models.base import run_with
 from foundation_models.translate_faster_whisper import FasterWhisperTranslate
 from foundation_models.tts_piper import PiperTTS
 
@@ -43,7 +44,7 @@ def asr() -> Iterator[FasterWhisperASR]:
 
 @pytest.fixture(scope="module")
 def spoken(tts: PiperTTS) -> Audio:
-    return tts.run(text=" ".join(SENTENCES)).audio[0]
+    return run_with(tts, text=" ".join(SENTENCES)).audio[0]
 
 
 def test_construction_is_cheap() -> None:
@@ -61,18 +62,18 @@ def test_tts_output(spoken: Audio) -> None:
 
 def test_tts_speed_changes_duration(tts: PiperTTS) -> None:
     text = SENTENCES[1]
-    normal = tts.run(text=text, speed=1.0).audio[0].duration_s
-    fast = tts.run(text=text, speed=1.5).audio[0].duration_s
+    normal = run_with(tts, text=text, speed=1.0).audio[0].duration_s
+    fast = run_with(tts, text=text, speed=1.5).audio[0].duration_s
     assert fast < 0.85 * normal
 
 
 def test_tts_refuses_empty_text(tts: PiperTTS) -> None:
     with pytest.raises(UserError):
-        tts.run(text="   ")
+        run_with(tts, text="   ")
 
 
 def test_tts_asr_round_trip(asr: FasterWhisperASR, spoken: Audio) -> None:
-    out = asr.run(audio=spoken)
+    out = run_with(asr, audio=spoken)
     assert wer(" ".join(SENTENCES), out.text) < 0.15, out.text
     assert out.info["language"] == "en"
     segments = out.info["segments"]
@@ -81,17 +82,17 @@ def test_tts_asr_round_trip(asr: FasterWhisperASR, spoken: Audio) -> None:
 
 def test_asr_accepts_stereo_at_any_rate(asr: FasterWhisperASR, spoken: Audio) -> None:
     stereo = Audio(np.stack([spoken.samples, spoken.samples], axis=1), spoken.sample_rate).resample(44100)
-    assert wer(" ".join(SENTENCES), asr.run(audio=stereo).text) < 0.15
+    assert wer(" ".join(SENTENCES), run_with(asr, audio=stereo).text) < 0.15
 
 
 def test_english_only_model_refuses_other_languages(asr: FasterWhisperASR, spoken: Audio) -> None:
     with pytest.raises(UserError, match="only understands English"):
-        asr.run(audio=spoken, language="fr")
+        run_with(asr, audio=spoken, language="fr")
 
 
 @pytest.mark.parametrize("name", ["speech/coqui_LJ001-0001.wav", "speech/coqui_LJ001-0005.wav"])
 def test_asr_on_real_speech(asr: FasterWhisperASR, shared_data: Path, shared_truth: dict[str, dict], name: str) -> None:
-    out = asr.run(audio=load_audio(shared_data / name), language="en")
+    out = run_with(asr, audio=load_audio(shared_data / name), language="en")
     assert wer(shared_truth[name]["transcript"], out.text) < 0.2, out.text
 
 
@@ -101,7 +102,7 @@ def test_translation_of_english_speech(tts: PiperTTS) -> None:
     text = SENTENCES[0]
     model = FasterWhisperTranslate(device="cpu")
     try:
-        out = model.run(audio=tts.run(text=text).audio[0])
+        out = run_with(model, audio=run_with(tts, text=text).audio[0])
     finally:
         model.unload()
     assert out.info["language"] == "en"
@@ -144,12 +145,12 @@ def test_openai_whisper_loads_a_local_checkpoint(tmp_path: Path) -> None:
 
     model = OpenAIWhisperASR(model=str(path), device="cpu", temperature=0.0)
     audio = Audio(0.1 * np.random.default_rng(0).standard_normal(16000).astype(np.float32), 16000)
-    out = model.run(audio=audio)
+    out = run_with(model, audio=audio)
     assert isinstance(out.text, str)
     assert isinstance(out.info["segments"], list) and out.info["language"] == "en"
     assert model.model.dims.n_text_state == 32  # the checkpoint, not a hub model
     with pytest.raises(UserError, match="only understands English"):
-        model.run(audio=audio, language="de")
+        run_with(model, audio=audio, language="de")
 
 
 def test_openai_whisper_unknown_name_is_a_user_error() -> None:

@@ -13,8 +13,7 @@ from langchain_core.tools import StructuredTool
 
 from audiogpt.engines import router_args as ra
 from audiogpt.engines.router import OfflineRouter
-from audiogpt.prompts import read_prompt_yaml
-from audiogpt.tasks import CATALOG
+from audiogpt.tools import CATALOG
 
 UPLOAD = "audio/3f9a1c2e.wav"
 SPOKEN = "audio/77aa12bc.wav"
@@ -126,7 +125,7 @@ PHRASINGS = {
 
 
 def test_routing_accuracy(router: OfflineRouter) -> None:
-    examples = read_prompt_yaml("router_examples.yaml")["tools"]
+    examples = {name: tool.examples for name, tool in CATALOG.items()}
     assert set(examples) == set(CATALOG)
     assert all(len(v) >= 30 for v in examples.values())
     total, misses = 0, []

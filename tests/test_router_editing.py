@@ -21,8 +21,7 @@ from audiogpt.engines import router_files as rf
 from audiogpt.engines.router import OfflineRouter
 from audiogpt.engines.router_binding import PENDING, clamp
 from audiogpt.engines.router_effects import effects, pitch_args, speed_args
-from audiogpt.prompts import read_prompt_yaml
-from audiogpt.tasks import CATALOG
+from audiogpt.tools import CATALOG
 from tests.conftest import tone
 from tests.test_router import catalog_tools
 from tests.test_router import run_chain as drive_chain
@@ -117,7 +116,7 @@ HELD_OUT = {
 
 
 def test_editing_routing_accuracy(router: OfflineRouter) -> None:
-    examples = read_prompt_yaml("router_examples.yaml")["tools"]
+    examples = {name: tool.examples for name, tool in CATALOG.items()}
     assert all(30 <= len(examples[tool]) <= 60 for tool in HELD_OUT)  # apply_audio_effect covers 17 effects
     seen = {t.lower() for texts in examples.values() for t in texts}
     total, misses = 0, []

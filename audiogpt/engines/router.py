@@ -1,7 +1,7 @@
 """The embedded offline router: a LangChain chat model that turns a request into tool calls.
 
 No LLM and no key: each step of a request ("trim the first second, then add reverb") is routed to
-the tool whose example requests (``prompts/router_examples.yaml``) are closest in all-MiniLM-L6-v2
+the tool whose example requests (``audiogpt/tools/<name>.yaml``) are closest in all-MiniLM-L6-v2
 embedding space, plus the keyword cues listed there; arguments come from text rules
 (``router_args``, ``router_edit_args``, ``router_effects``) and the files from ``router_files``; the
 final reply is built from the tool results with ``prompts/responses.yaml``. It is stateless: every
@@ -31,8 +31,8 @@ from pydantic import Field
 from audiogpt.engines import router_args as ra
 from audiogpt.engines import router_binding as rb
 from audiogpt.engines import router_replies as rr
-from audiogpt.prompts import read_prompt_yaml
-from audiogpt.tasks import CATALOG, PLANNED
+from audiogpt.engines.router_knowledge import routing_examples
+from audiogpt.tools import CATALOG, PLANNED
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class _ExampleIndex:
 
 def _index(name: str = "router_examples.yaml") -> _ExampleIndex:
     if name not in _INDEXES:
-        index = _ExampleIndex(read_prompt_yaml(name))  # outside the lock: it encodes
+        index = _ExampleIndex(routing_examples())  # outside the lock: it encodes
         with _LOCK:
             _INDEXES.setdefault(name, index)
     return _INDEXES[name]

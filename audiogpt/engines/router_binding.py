@@ -17,7 +17,7 @@ from audiogpt.engines import router_files as rf
 from audiogpt.engines.router_args import REFERS_BACK, mask_quotes
 from audiogpt.engines.router_effects import effects, pitch_args, speed_args
 from audiogpt.session import ARTIFACT_NAME_RE
-from audiogpt.tasks import CATALOG
+from audiogpt.tools import CATALOG
 
 if TYPE_CHECKING:
     from audiogpt.engines.router import Step

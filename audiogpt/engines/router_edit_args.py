@@ -1,4 +1,4 @@
-"""Arguments of the editing tools read from plain English (the fields of ``audiogpt.tasks_editing``).
+"""Arguments of the editing tools read from plain English (fields of their input models in ``audiogpt.tools``).
 
 Pure functions over one step's text, with quotes masked and file names already replaced. A value
 measured from the end of a file ("the last 5 seconds") needs the file's duration; without it the

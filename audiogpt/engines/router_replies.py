@@ -1,5 +1,5 @@
 """The offline router's side of tool results: reading ToolMessages and composing the final reply
-from the templates in ``prompts/responses.yaml``."""
+from each tool's reply template and the shared ones in ``prompts/responses.yaml``."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from audiogpt.engines.router_args import LANGUAGES
 from audiogpt.handler import Observation
 from audiogpt.prompts import read_prompt_yaml
 from audiogpt.session import ARTIFACT_NAME_RE
-from audiogpt.tasks import PLANNED
-from audiogpt.tasks_editing import EFFECT_NAMES
+from audiogpt.tools import CATALOG, PLANNED
 
 _RESPONSES = "responses.yaml"
 
@@ -75,6 +74,16 @@ class ToolResult(Observation):
         return self.duration_s if audio and audio[0] == name else None
 
 
+def _templates() -> dict[str, str]:
+    """Each registered tool's reply (and ``<name>_empty``), and the ``generic`` one for any other tool."""
+    t: dict[str, str] = {"generic": read_prompt_yaml(_RESPONSES)["generic"]}
+    for name, tool in CATALOG.items():
+        t[name] = tool.reply
+        if tool.reply_empty:
+            t[f"{name}_empty"] = tool.reply_empty
+    return t
+
+
 def _spans(events: list[dict[str, Any]], limit: int) -> str:
     parts = [f"{float(e['start_s']):.2f}–{float(e['end_s']):.2f}" for e in events[:limit]]
     return ", ".join(parts) + (" s" if parts else "") + (", …" if len(events) > limit else "")
@@ -82,7 +91,7 @@ def _spans(events: list[dict[str, Any]], limit: int) -> str:
 
 def describe_result(r: ToolResult) -> str:
     """One line about a successful tool result, from the tool's template."""
-    t: dict[str, str] = read_prompt_yaml(_RESPONSES)["tools"]
+    t = _templates()
     duration = f" ({r.duration_s:.1f} s)" if r.duration_s else ""
     output = (r.files or ["(no file was returned)"])[-1]
     if r.tool in ("speech_recognition", "speech_translation"):
@@ -243,7 +252,8 @@ def stop_message(step: Any, schemas: dict[str, dict[str, Any]]) -> str:
     if step.kind == "few_files":
         return r["few_files"].format(tool=step.tool)
     if step.kind == "no_args":
-        hint = r["hints"].get(step.tool, "").format(effects=", ".join(EFFECT_NAMES))
+        tool = CATALOG.get(step.tool or "")
+        hint = (tool.hint if tool else None) or ""
         return r["no_args"].format(tool=step.tool, hint=hint)
     if step.kind == "no_duration":
         return r["no_duration"].format(tool=step.tool, file=step.args.get(step.file_field, "the file"))

@@ -21,7 +21,7 @@ from audiogpt.errors import UserError
 from audiogpt.evaluation.media import needed_seconds
 from audiogpt.evaluation.requests import EvalRequest
 from audiogpt.metrics import multiset_overlap, multiset_prf, prf
-from audiogpt.tasks import CATALOG
+from audiogpt.tools import CATALOG
 
 if TYPE_CHECKING:
     from audiogpt.agent import Agent

@@ -17,6 +17,8 @@ from audiogpt.evaluation.media import MediaFactory, Speaker
 from audiogpt.evaluation.plan import MODE, PlanOnlyHandler
 from audiogpt.evaluation.report import FULL_MODE, Report, Table, agent_config, package_versions
 from audiogpt.evaluation.requests import load_requests
+from audiogpt.tools.text_to_speech import TextToSpeechInput
+from foundation_models.base import RunContext
 
 if TYPE_CHECKING:
     from audiogpt.agent import Agent
@@ -60,7 +62,7 @@ def speaker(agent: Agent) -> Speaker:
 
     def speak(text: str) -> Audio:
         with agent.pool.use("text_to_speech") as model:
-            return model.run(text=text, speed=1.0).audio[0]
+            return model.run(TextToSpeechInput(text=text, speed=1.0), RunContext()).audio[0]
 
     return speak
 

@@ -4,14 +4,13 @@ chains continue. Results made this way measure tool selection, never output qual
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from audiogpt.audio import Audio
 from audiogpt.handler import TaskHandler
-from audiogpt.tasks import CATALOG
-from foundation_models.base import ModelOutput
+from audiogpt.tools import CATALOG
+from audiogpt.tools.base import ToolInput
+from foundation_models.base import ModelOutput, RunContext
 
 MODE = "plan-only (models not run)"
 PLACEHOLDER_MODEL = "placeholder (plan-only evaluation: no model was run)"
@@ -44,5 +43,5 @@ class PlanOnlyHandler(TaskHandler):
     ``placeholder`` in their provenance's ``model``.
     """
 
-    def _run_model(self, tool: str, kwargs: dict[str, Any]) -> tuple[ModelOutput, str]:
+    def _run_model(self, tool: str, inputs: ToolInput, ctx: RunContext) -> tuple[ModelOutput, str]:
         return placeholder_output(tool), PLACEHOLDER_MODEL

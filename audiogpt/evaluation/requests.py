@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from audiogpt.errors import UserError
-from audiogpt.tasks import CATALOG, PLANNED
+from audiogpt.tools import CATALOG, PLANNED
 
 FILE_KINDS = ("audio", "video", "image")
 _KEYS = {"id", "request", "gold", "accept", "unsupported", "files", "args", "tags"}

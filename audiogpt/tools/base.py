@@ -1,0 +1,164 @@
+"""The tool declaration: everything the agent, the router, the handler and ``audiogpt eval`` know
+about one public tool, declared once in the tool's own module (``audiogpt/tools/<name>.py``).
+
+A file argument is a session artifact name, never a path. Its JSON schema carries
+``artifact_kind`` (audio or video) so the handler, the router and MCP know what to resolve.
+See docs/adding-a-tool.md.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.fields import FieldInfo
+
+OutputKind = Literal["audio", "text", "events", "image"]
+Category = Literal["generation", "understanding", "processing", "editing"]
+
+
+class ToolInput(BaseModel):
+    """Base of every tool's input: unknown arguments are refused rather than silently dropped, and
+    NaN/infinite numbers are refused rather than reaching the audio code."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @classmethod
+    def file_kinds(cls) -> dict[str, str]:
+        """Each file field and the artifact kind it takes (``audio`` or ``video``)."""
+        return {name: k for name, f in cls.model_fields.items() if (k := artifact_kind(f))}
+
+    @classmethod
+    def with_files(cls, **values: Any) -> Self:
+        """Validated inputs whose file fields hold already-resolved objects (an :class:`Audio`, a list
+        of them, or a path), the way the handler gives them to an adapter. The other values are
+        validated as usual; the file fields are validated as placeholder names of the right shape."""
+        files = {k: values[k] for k in cls.file_kinds() if k in values}
+        names = {
+            k: [f"audio/{i}.wav" for i in range(len(v))] if isinstance(v, list) else "file" for k, v in files.items()
+        }
+        return cls.model_validate({**values, **names}).model_copy(update=files)
+
+
+def _file(kind: str, example: str) -> Any:
+    article = "an" if kind[0] in "aeiou" else "a"
+    return Field(
+        min_length=1,
+        max_length=200,
+        description=f"name of {article} {kind} file listed in this session, e.g. {example}",
+        json_schema_extra={"artifact_kind": kind},
+    )
+
+
+AudioFile = Annotated[str, _file("audio", "audio/3f9a1c2e.wav")]
+VideoFile = Annotated[str, _file("video", "video/5b21d0aa.mp4")]
+AudioFiles = Annotated[
+    list[AudioFile],
+    Field(
+        min_length=2,
+        max_length=20,
+        description="names of audio files listed in this session, in order (at least 2)",
+        json_schema_extra={"artifact_kind": "audio"},
+    ),
+]
+Seconds = Annotated[float, Field(ge=0, le=36_000)]
+
+
+def artifact_kind(field: FieldInfo) -> str | None:
+    """The artifact kind a field holds (``audio``/``video``), or None for a plain argument."""
+    extra = field.json_schema_extra
+    if isinstance(extra, dict):
+        kind = extra.get("artifact_kind")
+        return str(kind) if kind else None
+    for meta in field.metadata:  # Annotated[str, Field(...)] keeps its extra on the metadata
+        extra = getattr(meta, "json_schema_extra", None)
+        if isinstance(extra, dict) and extra.get("artifact_kind"):
+            return str(extra["artifact_kind"])
+    return None
+
+
+# A tool's own argument reader: (step text with quotes masked and file names neutral, the input
+# file's duration in seconds or None) → arguments. Only for what the generic slot filler cannot read.
+ArgumentHook = Callable[[str, float | None], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A keyword cue: ``bonus`` added to the tool's routing score when ``pattern`` (a case-insensitive
+    regular expression) matches the step, quotes masked and file names neutral."""
+
+    pattern: str
+    bonus: float
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One public tool: what the LLM reads, what it may pass, what it gets back, how it is routed.
+
+    ``description`` is written for an LLM and names no model (the config chooses the model).
+    ``examples_path`` is a YAML file with ``examples:`` (≥ 30 requests the tool serves) and
+    optionally ``cues:`` (``{pattern, bonus}``); ``examples``/``cues`` may also be given inline.
+    ``reply`` is the router's one-line answer (``str.format`` with the placeholders the router
+    documents; ``reply_empty`` when nothing was found), ``hint`` what to say when a request gives
+    the tool nothing to work with. ``arguments`` is the tool's own argument reader, if the generic
+    one is not enough. ``capability`` is its measure for ``audiogpt eval capability``
+    (``"module:function"`` taking a capability ``Context``), else ``capability_exempt`` says why not.
+    """
+
+    name: str
+    category: Category
+    description: str
+    input_model: type[ToolInput]
+    output: OutputKind
+    reply: str = "{tool}: {content}"
+    reply_empty: str | None = None
+    hint: str | None = None
+    arguments: ArgumentHook | None = None
+    capability: str | None = None
+    capability_exempt: str | None = None
+    examples_path: Path | None = None
+    inline_examples: Sequence[str] = ()
+    inline_cues: Sequence[Cue] = ()
+    info: Mapping[str, Any] = field(default_factory=dict)  # anything else a front end may show
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier() or self.name != self.name.lower():
+            raise ValueError(f"tool name {self.name!r} must be a lower_snake_case identifier")
+        if not (self.capability or self.capability_exempt):
+            raise ValueError(f"tool {self.name!r} needs a capability measure or capability_exempt with the reason")
+
+    @functools.cached_property
+    def _routing(self) -> dict[str, Any]:
+        if self.examples_path is None:
+            return {}
+        data = yaml.safe_load(self.examples_path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{self.examples_path} must hold a mapping with 'examples' (and optional 'cues')")
+        return data
+
+    @property
+    def examples(self) -> list[str]:
+        """Requests this tool serves, for the offline router (the YAML's and the inline ones)."""
+        return [str(t) for t in self._routing.get("examples") or []] + list(self.inline_examples)
+
+    @property
+    def cues(self) -> list[Cue]:
+        """Keyword cues for the offline router."""
+        cues = [Cue(str(c["pattern"]), float(c["bonus"])) for c in self._routing.get("cues") or []]
+        return cues + list(self.inline_cues)
+
+    def file_fields(self) -> list[str]:
+        """Names of the input fields that hold session file names (one name, or a list of names)."""
+        return list(self.input_model.file_kinds())
+
+    def file_kinds(self) -> dict[str, str]:
+        """Each file field and the artifact kind it takes (``audio`` or ``video``)."""
+        return self.input_model.file_kinds()
+
+
+ToolSpec = Tool  # the name the agent, UI and evaluation code used before the registry
