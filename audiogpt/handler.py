@@ -125,7 +125,8 @@ class TaskHandler:
             "arguments": validated.model_dump(),
             "parents": [p.name for p in parents],
             "model": model_name,
-            "seed": None,
+            "seed": output.info.get("seed"),  # generators record the seed they used, random or given
+            **({"steps": output.info["steps"]} if "steps" in output.info else {}),
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         ext = "." + output.audio_format

@@ -74,6 +74,7 @@ class GenerationModel(FoundationModel):
     default_duration_s: ClassVar[float] = 10.0
     presets: ClassVar[dict[str, int]] = {}  # preset -> steps ("steps" = tokens for autoregressive models)
     unit: ClassVar[str] = "diffusion step"
+    ranks_candidates: ClassVar[str | None] = None  # how the model itself orders several clips, if it does
 
     def __init__(self, model: str | None = None, device: str = "auto", **options: Any) -> None:
         self.auto_download = bool(options.pop("auto_download", False))
@@ -169,8 +170,11 @@ class GenerationModel(FoundationModel):
             raise UserError(f"Unknown quality preset {preset!r}; choose one of {', '.join(self.presets)}")
         return self.presets[preset]
 
-    def run(self, inputs: Any, ctx: RunContext | None = None) -> ModelOutput:  # type: ignore[override]
-        """Generate ``candidates`` clips for each prompt in one batch; provenance in ``info``."""
+    def generate(self, inputs: Any, ctx: RunContext | None = None) -> ModelOutput:
+        """Generate ``candidates`` clips for each prompt in one batch; provenance in ``info``.
+
+        Subclasses' ``run(inputs, ctx)`` (typed with their tool's input model) call this.
+        """
         ctx = ctx or RunContext()
         plan = self.plan(inputs)
         if plan.duration_s is not None and plan.duration_s > ctx.max_output_s:
@@ -194,6 +198,14 @@ class GenerationModel(FoundationModel):
         if plan.negative_prompt:
             info["negative_prompt"] = plan.negative_prompt
         info.update(plan.extra)
+        if plan.per_prompt > 1:
+            info["ranked_by"] = self.ranks_candidates
+            plan.notes.append(
+                f"I made {plan.per_prompt} versions, best first by {self.ranks_candidates}."
+                if self.ranks_candidates
+                else f"I kept all {plan.per_prompt} versions: none was ranked, because no CLAP model is configured "
+                "to score them against the description (listen and pick)."
+            )
         return ModelOutput(audio=audio, info=info, notes=plan.notes)
 
     @abstractmethod

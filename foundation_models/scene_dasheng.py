@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from foundation_models.base import RunContext
+from audiogpt.tools.generate_audio_scene import GenerateAudioSceneInput
+from foundation_models.base import ModelOutput, RunContext
 from foundation_models.generation_base import GenerationModel, Plan, seeded
 
 SCENE_PARTS = {"speech": "speech", "transcript": "asr", "sfx": "sfx", "music": "music", "env": "env"}
@@ -27,6 +28,10 @@ class DashengAudioGenScene(GenerationModel):
     task = "generate_audio_scene"
     default_model = "mispeech/Dasheng-AudioGen"
     presets: ClassVar[dict[str, int]] = {"fast": 10, "default": 25, "quality": 50}
+
+    def run(self, inputs: GenerateAudioSceneInput, ctx: RunContext | None = None) -> ModelOutput:
+        """Generate from the validated tool input (or any object with the same fields)."""
+        return self.generate(inputs, ctx)
 
     def _load(self) -> None:
         from transformers import AutoModel

@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from audiogpt.errors import UserError
-from foundation_models.base import RunContext
+from audiogpt.tools.text_to_audio import TextToAudioInput
+from foundation_models.base import ModelOutput, RunContext
 from foundation_models.generation_base import GenerationModel, Plan, fit_length
 
 DPM_MAX_STEPS = 50  # DPM++ converges in ~20 steps; past 50 the original DDIM sampler is used
@@ -25,7 +26,13 @@ class AudioLDM2TTA(GenerationModel):
     task = "text_to_audio"
     default_model = "cvssp/audioldm2"
     max_duration_s = 30.0  # trained on 10 s clips; longer ones drift, far longer ones exhaust memory
+    # with several waveforms per prompt the pipeline sorts them by its own CLAP text encoder's score
+    ranks_candidates = "AudioLDM 2's own CLAP text-audio score"
     presets: ClassVar[dict[str, int]] = {"fast": 20, "default": 200, "quality": 400}
+
+    def run(self, inputs: TextToAudioInput, ctx: RunContext | None = None) -> ModelOutput:
+        """Generate from the validated tool input (or any object with the same fields)."""
+        return self.generate(inputs, ctx)
 
     def _load(self) -> None:
         from diffusers import AudioLDM2Pipeline, DPMSolverMultistepScheduler

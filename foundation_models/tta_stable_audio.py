@@ -12,7 +12,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from audiogpt.errors import UserError
-from foundation_models.base import RunContext
+from audiogpt.tools.text_to_audio import TextToAudioInput
+from foundation_models.base import ModelOutput, RunContext
 from foundation_models.generation_base import GenerationModel, Plan, fit_length
 
 
@@ -24,6 +25,10 @@ class StableAudioTTA(GenerationModel):
     max_duration_s = 47.0
     # 100 is Stability's default; 20 steps of the same DPM++ solver is the fast setting (5.6x faster on an H100).
     presets: ClassVar[dict[str, int]] = {"fast": 20, "default": 100, "quality": 200}
+
+    def run(self, inputs: TextToAudioInput, ctx: RunContext | None = None) -> ModelOutput:
+        """Generate from the validated tool input (or any object with the same fields)."""
+        return self.generate(inputs, ctx)
 
     def _load(self) -> None:
         try:

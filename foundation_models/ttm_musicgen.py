@@ -11,7 +11,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from foundation_models.base import RunContext
+from audiogpt.tools.text_to_music import TextToMusicInput
+from foundation_models.base import ModelOutput, RunContext
 from foundation_models.generation_base import GenerationModel, Plan, fit_length, seeded
 
 
@@ -23,6 +24,10 @@ class MusicGenTTM(GenerationModel):
     max_duration_s = 30.0  # trained on 30 s excerpts
     presets: ClassVar[dict[str, int]] = {"default": 0}  # steps follow from the duration (one per frame)
     unit = "token"
+
+    def run(self, inputs: TextToMusicInput, ctx: RunContext | None = None) -> ModelOutput:
+        """Generate from the validated tool input (or any object with the same fields)."""
+        return self.generate(inputs, ctx)
 
     def _load(self) -> None:
         from transformers import AutoProcessor, MusicgenForConditionalGeneration

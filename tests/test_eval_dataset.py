@@ -23,6 +23,9 @@ from audiogpt.tools.apply_audio_effect import EFFECT_NAMES
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "evals" / "consistency"
 MIN_PER_TOOL = {"dev.jsonl": 8, "heldout.jsonl": 4, "heldout_b.jsonl": 4}  # times each catalog tool appears in gold
+# Tools registered after the held-out parts were written: covered in dev only until the lead has
+# held-out requests written for them by someone who has not seen the router (never by their authors).
+NOT_YET_HELD_OUT = {"text_to_audio", "text_to_music", "generate_audio_scene"}
 MIN_SHARE = 0.15  # of chains (2–4 steps) and of unsupported-or-partial requests, per file
 PHRASING = ("terse", "chatty", "developer", "typo", "indirect")
 KNOWN_TAGS = {*PHRASING, "chain", "multi-file", "video", "unsupported", "partial", "args"}
@@ -201,7 +204,8 @@ def test_ids_and_requests_are_unique(request_file: tuple[str, list[dict[str, Any
 def test_every_tool_is_covered(request_file: tuple[str, list[dict[str, Any]]]) -> None:
     name, rows = request_file
     counts = Counter(tool for row in rows for tool in row["gold"])
-    short = {tool: counts[tool] for tool in CATALOG if counts[tool] < MIN_PER_TOOL[name]}
+    exempt = NOT_YET_HELD_OUT if name.startswith("heldout") else set()
+    short = {tool: counts[tool] for tool in CATALOG if counts[tool] < MIN_PER_TOOL[name] and tool not in exempt}
     assert not short, f"{name}: tools below {MIN_PER_TOOL[name]} gold uses: {short}"
 
 
@@ -239,7 +243,7 @@ def test_size_and_split() -> None:
 @pytest.mark.parametrize(
     ("record", "expected"),
     [
-        ({"request": "compose a tune", "gold": ["text_to_music"]}, "PLANNED"),
+        ({"request": "sing a tune", "gold": ["singing_synthesis"]}, "PLANNED"),
         ({"request": "frobnicate", "gold": ["frobnicate_audio"]}, "not in the catalog"),
         ({"request": "compose a tune", "gold": ["text_to_speech"], "unsupported": True}, "gold must be []"),
         ({"request": "transcribe", "gold": [], "unsupported": False}, "gold must be []"),

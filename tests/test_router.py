@@ -286,8 +286,6 @@ def test_replies_to_detection_results(router: OfflineRouter) -> None:
 
 # ---- refusals and help --------------------------------------------------------------------------
 UNSUPPORTED = {
-    "compose a mellow jazz tune for my café": "text_to_music",
-    "generate the sound of a dog barking in heavy rain": "text_to_audio",
     "split this recording so each speaker gets their own file": "speech_separation",
     "take the vocals out of this song": "music_source_separation",
     "sing the lyrics of twinkle twinkle": "singing_synthesis",

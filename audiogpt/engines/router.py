@@ -294,6 +294,9 @@ class OfflineRouter(BaseChatModel):
             "top_k": ra.top_k(masked) if "top_k" in props else None,
         }
         found.update(rb.edit_arguments(tool, rb.neutral_names(masked), duration))
+        hook = CATALOG[tool].arguments if tool in CATALOG else None
+        if hook is not None:  # the tool's own reader (generation tools read quotes: a scene's transcript)
+            found.update(hook(rb.neutral_names(text), duration))
         found.update(rb.given_values(rb.neutral_names(masked), props))
         return {
             k: rb.clamp(v, props.get(k, {})) for k, v in found.items() if v is not None and (k in props or k[0] == "_")
