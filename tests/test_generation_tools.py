@@ -153,7 +153,7 @@ def test_agent_generates_with_provenance(tiny_pool: ModelPool) -> None:
     assert [c.tool for c in resp.tool_calls] == ["text_to_audio"]
     assert len(resp.artifacts) == 2 and all(a.sample_rate == 2048 for a in resp.artifacts)
     assert resp.artifacts[0].duration_s == pytest.approx(0.5, abs=8 / 2048)
-    prov = resp.artifacts[0].provenance
+    prov = agent.store.open(resp.session_id).resolve(resp.artifacts[0].name).provenance
     assert prov["seed"] == 7 and prov["steps"] == 100 and "stable" in prov["model"].lower()
     assert prov["arguments"]["prompt"] == "a dog barking"
 
@@ -182,12 +182,12 @@ def test_missing_weights_answer_with_the_pull_command(tmp_path: Path, monkeypatc
 def test_llm_engine_fills_the_scene_and_music_tools(tiny_pool: ModelPool) -> None:
     args = {"prompt": "a lo-fi beat", "duration_s": 0.2, "seed": 5}
     script = [completion(tool_calls=[("text_to_music", json.dumps(args))]), completion("Here is your beat.")]
-    settings = load_settings(engine="llm", llm={"base_url": "http://127.0.0.1:1/v1", "model": "scripted"})
     with FakeOpenAIServer(script) as server:
         settings = load_settings(engine="llm", llm={"base_url": server.base_url, "model": "scripted", "timeout_s": 5})
-        resp = Agent(settings, pool=tiny_pool).run("a 0.2-second lo-fi beat, seed 5")
+        agent = Agent(settings, pool=tiny_pool)
+        resp = agent.run("a 0.2-second lo-fi beat, seed 5")
     assert resp.ok, resp.text
-    assert resp.artifacts[0].provenance["seed"] == 5
+    assert agent.store.open(resp.session_id).resolve(resp.artifacts[0].name).provenance["seed"] == 5
     tools = {t["function"]["name"]: t["function"] for t in server.requests[0]["tools"]}
     scene = tools["generate_audio_scene"]["parameters"]
     assert {"caption", "speech", "transcript", "sfx", "music", "env"} <= set(scene["properties"])
