@@ -67,6 +67,10 @@ class Plan:
     notes: list[str] = field(default_factory=list)  # said in the reply (e.g. a length not applied)
 
 
+class DoesNotFit(UserError):
+    """A model that cannot be loaded in the memory left (the pool frees others and retries once)."""
+
+
 class GenerationModel(FoundationModel):
     """A hub generator: weights via :func:`locate`, fp16/bf16 on CUDA, fp32 on CPU, batched, seeded."""
 
@@ -110,7 +114,8 @@ class GenerationModel(FoundationModel):
             log.exception("loading %s for %s failed", self.model_id, self.task)
             self.device = "unloaded"
             if _is_oom(exc):
-                raise UserError(
+                _empty_cuda_cache()
+                raise DoesNotFit(
                     f"The {self.task} model {self.model_name()} does not fit in the GPU's free memory; "
                     "free memory (other models unload past limits.memory_budget_mb) or use a smaller model"
                 ) from None
