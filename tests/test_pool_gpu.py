@@ -70,9 +70,11 @@ def test_gpu_memory_is_accounted_and_lru_leaves(gpu_pool: Any) -> None:
 
 def test_a_model_larger_than_the_budget_says_so(gpu_pool: Any) -> None:
     pool = gpu_pool(1000, big=3000, small=500)
-    with pytest.raises(UserError, match=r"needs about 3,000 MiB, more than the memory budget of 1,000 MiB"):
-        with pool.use("big"):
-            pass
+    with (
+        pytest.raises(UserError, match=r"needs about 3,000 MiB, more than the memory budget of 1,000 MiB"),
+        pool.use("big"),
+    ):
+        pass
     assert ALLOCATED["mb"] == 0  # nothing left behind
     with pool.use("small") as model:  # still serving
         assert model.run(None, RunContext()).text == "ok"
