@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
@@ -58,6 +59,8 @@ class TaskHandler:
         self.pool = pool
         self.limits = limits
         self.calls: list[Observation] = []  # every call of the current turn, in order
+        # (tool, done, total, what) as a long call advances (diffusion steps, tokens): CLI bar, UI, HTTP
+        self.on_progress: Callable[[str, int, int, str], None] | None = None
 
     def available_tools(self) -> list[ToolSpec]:
         """Catalog tools that have a model configured."""
@@ -110,7 +113,11 @@ class TaskHandler:
                 art, resolved[name] = self._resolve(value, kind)
                 parents.append(art)
         inputs = validated.model_copy(update=resolved)  # file names → Audio (or a path for videos)
-        ctx = RunContext(max_output_s=self.limits.max_duration_s)
+        report = self.on_progress
+        ctx = RunContext(
+            max_output_s=self.limits.max_duration_s,
+            on_progress=(lambda done, total, what: report(tool, done, total, what)) if report else None,
+        )
         future = _EXECUTOR.submit(self._run_model, tool, inputs, ctx)
         try:
             output, model_name = future.result(timeout=self.limits.tool_timeout_s)

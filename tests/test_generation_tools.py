@@ -148,8 +148,12 @@ def tiny_pool(tmp_path_factory: pytest.TempPathFactory) -> ModelPool:
 @pytest.mark.slow
 def test_agent_generates_with_provenance(tiny_pool: ModelPool) -> None:
     agent = Agent(load_settings(engine="offline"), pool=tiny_pool)
+    progress: list[tuple[str, int, int, str]] = []
+    agent.on_progress = lambda *event: progress.append(event)
     resp = agent.run("make a dog barking for 0.5 seconds, seed 7, 2 versions")
     assert resp.ok, resp.text
+    assert progress[0] == ("text_to_audio", 1, 100, "diffusion step") and progress[-1][1:3] == (100, 100)
+    assert len(progress) == 100  # streamed to the caller once per step
     assert [c.tool for c in resp.tool_calls] == ["text_to_audio"]
     assert len(resp.artifacts) == 2 and all(a.sample_rate == 2048 for a in resp.artifacts)
     assert resp.artifacts[0].duration_s == pytest.approx(0.5, abs=8 / 2048)
@@ -198,3 +202,12 @@ def test_llm_engine_fills_the_scene_and_music_tools(tiny_pool: ModelPool) -> Non
 def test_help_lists_the_generation_tools(router: OfflineRouter) -> None:
     msg = router.invoke([system([]), HumanMessage("what can you do?")])
     assert all(name in msg.text for name in PHRASINGS)
+
+
+def test_cli_progress_bar(capsys: pytest.CaptureFixture[str]) -> None:
+    from audiogpt.cli import _progress_bar
+
+    _progress_bar("text_to_music", 5, 10, "token")
+    _progress_bar("text_to_music", 10, 10, "token")
+    err = capsys.readouterr().err
+    assert "text_to_music: [###############...............] 5/10 tokens" in err and err.endswith("10/10 tokens\n")
