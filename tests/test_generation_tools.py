@@ -154,6 +154,7 @@ def test_agent_generates_with_provenance(tiny_pool: ModelPool) -> None:
     assert resp.ok, resp.text
     assert progress[0] == ("text_to_audio", 1, 100, "diffusion step") and progress[-1][1:3] == (100, 100)
     assert len(progress) == 100  # streamed to the caller once per step
+    assert resp.text.startswith("I generated “a dog barking” (0.5 s): audio/") and "kept all 2 versions" in resp.text
     assert [c.tool for c in resp.tool_calls] == ["text_to_audio"]
     assert len(resp.artifacts) == 2 and all(a.sample_rate == 2048 for a in resp.artifacts)
     assert resp.artifacts[0].duration_s == pytest.approx(0.5, abs=8 / 2048)

@@ -126,7 +126,20 @@ def describe_result(r: ToolResult) -> str:
         return t[r.tool].format(input=r.input, labels=shown, timeline=timeline)
     if r.tool in _EDIT_DETAILS and r.tool in t:
         return _describe_edit(r, t[r.tool], output)
+    if r.tool in GENERATION_TOOLS:
+        return _describe_generation(r, t[r.tool], duration)
     return t["generic"].format(tool=r.tool, content=r.content.strip())
+
+
+GENERATION_TOOLS = ("text_to_audio", "text_to_music", "generate_audio_scene")
+
+
+def _describe_generation(r: ToolResult, template: str, duration: str) -> str:
+    """A generated clip (or several versions): the tool's template with the call's arguments, then its notes."""
+    output = ", ".join(r.files) if r.files else "(no file was returned)"
+    line = template.format_map({**r.args, "output": output, "duration": duration, "tool": r.tool})
+    notes = re.sub(r"^\s*\w+ succeeded\.\s*|New (?:file|image|video|text): \S+(?: \([^)]*\))?\.\s*", "", r.content)
+    return f"{line} {notes.strip()}".strip()
 
 
 def _describe_edit(r: ToolResult, template: str, output: str) -> str:
