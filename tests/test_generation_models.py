@@ -182,3 +182,28 @@ def test_scene_parts_and_length_note(tmp_path: Path) -> None:
     ]
     assert out.info["scene"] == {"asr": "the city never sleeps", "music": "a sad saxophone"}
     assert any("chooses the scene's length itself" in n for n in out.notes)
+
+
+def test_out_of_gpu_memory_is_one_sentence_and_the_model_still_serves(
+    case: tuple[Case, Any, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    c, model, _ = case
+    if c.adapter != "stable_audio":
+        pytest.skip("one adapter is enough: the OOM handling is GenerationModel's")
+    model.load()
+    real = model._generate
+    calls = {"n": 0}
+
+    def oom_once(plan: Any, ctx: RunContext) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+        return real(plan, ctx)
+
+    monkeypatch.setattr(model, "_generate", oom_once)
+    with pytest.raises(UserError, match="ran out of memory making 1 clip") as err:
+        model.run(request_for(c, seed=1))
+    assert "GiB" not in str(err.value)  # the library's text stays in the log
+    assert model.run(request_for(c, seed=1)).audio
