@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +45,8 @@ class Agent:
         self.store = store or SessionStore(settings.workspace)
         self.pool = pool or ModelPool(settings.models, settings.device, settings.limits.memory_budget_mb)
         self._engine = engine
+        # (tool, done, total, what) while a long tool call runs; the CLI draws a bar, a UI an indicator
+        self.on_progress: Callable[[str, int, int, str], None] | None = None
 
     @classmethod
     def from_config(cls, path: str | os.PathLike[str] | None = None, preload: bool = False, **overrides: Any) -> Agent:
@@ -94,6 +96,7 @@ class Agent:
         sess = self.store.open_or_create(session)
         handler = self.handler_cls(sess, self.pool, self.settings.limits)
         handler.on_event = on_event
+        handler.on_progress = self.on_progress
         builder = ResponseGenerator(sess)
         limits = self.settings.limits
         query_transcript = None

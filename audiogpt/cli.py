@@ -122,6 +122,19 @@ def _print_response(resp: Response) -> None:
             print(f"  timeline ({call.tool}): {pic}")
 
 
+def _progress_bar(tool: str, done: int, total: int, what: str) -> None:
+    """A one-line progress bar on a terminal's stderr for long tool calls (diffusion steps, tokens)."""
+    width = 30
+    filled = width * done // max(total, 1)
+    end = "\n" if done >= total else ""
+    print(
+        f"\r{tool}: [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {what}s",
+        end=end,
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from audiogpt.text import clean_text
 
@@ -130,6 +143,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print('audiogpt: the request is empty; e.g. audiogpt run "transcribe this" --file clip.wav', file=sys.stderr)
         return 2
     agent = _agent(args)
+    if sys.stderr.isatty() and not args.json:
+        agent.on_progress = _progress_bar
     resp = agent.run(request, files=args.file, session=args.session, speak=args.speak, voice=args.voice)
     if args.json:
         print(json.dumps(resp.to_dict(), indent=2, default=str))

@@ -39,6 +39,7 @@ class ModelCheck:
     gpu_memory_mb: float | None = None
     note: str | None = None  # why it runs where it does
     error: str | None = None  # why it cannot run
+    weights_missing: str | None = None  # its hub weights are not downloaded yet: what to run (not a failure)
 
 
 @dataclass
@@ -51,7 +52,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return all(m.ok for m in self.models)
+        return all(m.ok or m.weights_missing for m in self.models)  # not downloaded yet is not broken
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "environment": self.environment, "models": [asdict(m) for m in self.models],
@@ -136,6 +137,7 @@ def warnings_for(env: dict[str, Any]) -> list[str]:
 def check_models(config: str | None = None, tasks: list[str] | None = None) -> list[ModelCheck]:
     """Load each configured task's model (one at a time, unloaded after), run its probe, record it."""
     from foundation_models.pool import ModelPool
+    from foundation_models.weights import WeightsMissing
 
     settings = load_settings(config)
     if unknown := sorted(set(tasks or []) - set(settings.models)):
@@ -154,6 +156,8 @@ def check_models(config: str | None = None, tasks: list[str] | None = None) -> l
                 probed = model.probe()
                 check.probe_s = time.perf_counter() - start if probed else None
             check.ok = True
+        except WeightsMissing as exc:  # not broken, not fetched yet: say how to fetch it
+            check.weights_missing = str(exc)
         except UserError as exc:
             check.error = str(exc)
         except Exception as exc:  # the doctor reports every failure, it never stops at one
@@ -164,7 +168,7 @@ def check_models(config: str | None = None, tasks: list[str] | None = None) -> l
         check.load_s, check.memory_mb, check.gpu_memory_mb = status.load_s, status.memory_mb, status.gpu_memory_mb
         check.note = status.device_note + (f" [{status.device_error}]" if status.device_error else "") \
             if status.device_note else None  # fmt: skip
-        if not check.ok and check.error is None:
+        if not check.ok and check.error is None and check.weights_missing is None:
             check.error = status.error
         pool.unload(task)
         checks.append(check)
@@ -206,7 +210,7 @@ def render(report: Report) -> str:
     header = ("task", "device", "load s", "probe s", "RAM MiB", "GPU MiB", "status")
     rows = [header]
     for m in report.models:
-        status = "ok" if m.ok else "FAILED"
+        status = "ok" if m.ok else ("not downloaded" if m.weights_missing else "FAILED")
         device = m.device if m.requested in (m.device, "auto") else f"{m.device} ({m.requested} asked)"
         rows.append((m.task, device, _num(m.load_s, ".2f"), _num(m.probe_s, ".3f"), _num(m.memory_mb, ".0f"),
                      _num(m.gpu_memory_mb, ".0f"), status))  # fmt: skip
@@ -215,15 +219,19 @@ def render(report: Report) -> str:
     for r in rows:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
     for m in report.models:
-        if m.error:
+        if m.weights_missing:
+            lines.append(f"  {m.task}: {m.weights_missing}")
+        elif m.error:
             lines.append(f"  {m.task}: cannot run: {m.error}")
         elif m.note:
             lines.append(f"  {m.task}: {m.note}")
     for w in report.warnings:
         lines.append(f"warning: {w}")
-    failed = [m.task for m in report.models if not m.ok]
+    failed = [m.task for m in report.models if not m.ok and not m.weights_missing]
+    absent = [m.task for m in report.models if m.weights_missing]
     lines.append("")
-    lines.append(f"{len(report.models) - len(failed)} of {len(report.models)} configured models run"
+    lines.append(f"{len(report.models) - len(failed) - len(absent)} of {len(report.models)} configured models run"
+                 + (f"; not downloaded yet: {', '.join(absent)}" if absent else "")
                  + (f"; cannot run: {', '.join(failed)}" if failed else ""))  # fmt: skip
     return "\n".join(lines)
 

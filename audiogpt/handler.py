@@ -119,6 +119,7 @@ class TaskHandler:
             "parents": [p.name for p in parents],
             "model": model_name,
             "seed": _seed(validated, output),
+            **({"steps": output.info["steps"]} if "steps" in output.info else {}),
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         ext = "." + output.audio_format

@@ -30,6 +30,11 @@ ADAPTERS: dict[str, str] = {
     "clap_caption": "foundation_models.caption_clap:ClapCaptioner",
     "ast": "foundation_models.sed_ast:ASTSED",
     "qwen2_audio": "foundation_models.caption_qwen2audio:Qwen2AudioCaptioner",
+    # generation on hub checkpoints (audiogpt models pull TASK)
+    "stable_audio": "foundation_models.tta_stable_audio:StableAudioTTA",
+    "audioldm2": "foundation_models.tta_audioldm2:AudioLDM2TTA",
+    "musicgen": "foundation_models.ttm_musicgen:MusicGenTTM",
+    "dasheng_audiogen": "foundation_models.scene_dasheng:DashengAudioGenScene",
     # editing tools: DSP on real libraries (see edit_base.py)
     "trim": "foundation_models.edit_trim:TrimAudio",
     "concatenate": "foundation_models.edit_concatenate:ConcatenateAudio",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -19,6 +20,7 @@ from audiogpt.errors import UserError
 from foundation_models import adapter_class
 from foundation_models.base import FoundationModel, resolve_device
 from foundation_models.devices import gpu_memory_used_mb
+from foundation_models.generation_base import DoesNotFit
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ class ModelStatus:
     device_note: str | None = None  # why it runs where it does, when not where asked (e.g. a CUDA failure)
     device_error: str | None = None  # the error behind a fallback to the CPU (operators; never shown in chat)
     gpu_memory_mb: float | None = None  # GPU memory taken by loading it (device-wide reading), on CUDA only
+    memory_source: str = "rss"  # how memory_mb was measured: "cuda" (torch.cuda.memory_allocated) or "rss"
 
 
 class ModelPool:
@@ -52,6 +55,7 @@ class ModelPool:
         self._locks: dict[str, threading.Lock] = {task: threading.Lock() for task in models}
         self._load_s: dict[str, float] = {}
         self._memory_mb: dict[str, float] = {}
+        self._on_gpu: set[str] = set()  # tasks whose memory_mb is GPU memory
         self._last_used: dict[str, float] = {}
         self._errors: dict[str, str] = {}
         self._gpu_memory_mb: dict[str, float] = {}
@@ -88,23 +92,54 @@ class ModelPool:
         self._enforce_budget(keep=task)
 
     def _load_locked(self, task: str, model: FoundationModel) -> None:
-        before = _rss_mb()
+        before, before_gpu = _rss_mb(), _gpu_mb()
         gpu_before = gpu_memory_used_mb(resolve_device(model.requested_device))
         start = time.perf_counter()
         try:
-            model.load()
+            try:
+                model.load()
+            except DoesNotFit:  # free the GPU of the others (least recently used first) and try once more
+                if not self._evict_all_but(task):
+                    raise
+                before_gpu = _gpu_mb()
+                model.load()
         except Exception as exc:
             self._errors[task] = f"{type(exc).__name__}: {exc}"
             raise
         self._errors.pop(task, None)
         self._load_s[task] = time.perf_counter() - start
-        self._memory_mb[task] = max(0.0, _rss_mb() - before)
         gpu_after = gpu_memory_used_mb(model.device)
         if gpu_before is not None and gpu_after is not None:
             self._gpu_memory_mb[task] = max(0.0, gpu_after - gpu_before)
         if model.device_note:
             log.warning("%s: %s", task, model.device_note)
-        log.info("%s loaded on %s in %.1f s", task, model.device, self._load_s[task])
+        after_gpu = _gpu_mb()
+        if model.device.startswith("cuda") and before_gpu is not None and after_gpu is not None:
+            # GPU weights do not show in the process RSS: account them with the allocator's own figure
+            self._memory_mb[task] = max(0.0, after_gpu - before_gpu)
+            self._on_gpu.add(task)
+        else:
+            self._memory_mb[task] = max(0.0, _rss_mb() - before)
+            self._on_gpu.discard(task)
+        log.info("%s loaded on %s in %.1f s (%.0f MiB)", task, model.device, self._load_s[task], self._memory_mb[task])
+        if self._budget_mb > 0 and task in self._on_gpu and self._memory_mb[task] > self._budget_mb:
+            need = self._memory_mb[task]
+            model.unload()
+            self._memory_mb.pop(task, None)
+            raise DoesNotFit(
+                f"The {task} model needs about {need:,.0f} MiB, more than the memory budget of "
+                f"{self._budget_mb:,.0f} MiB (limits.memory_budget_mb); raise the budget or use a smaller model"
+            )
+
+    def _evict_all_but(self, task: str) -> bool:
+        """Unload every other loaded model, least recently used first; False when there was none."""
+        others = sorted(
+            (t for t, m in self._adapters.items() if m.loaded and t != task and not self._locks[t].locked()),
+            key=lambda t: self._last_used.get(t, 0.0),
+        )
+        for other in others:
+            self.unload(other)
+        return bool(others)
 
     def preload(self, tasks: Iterable[str]) -> dict[str, str]:
         """Load ``tasks`` now (the resident set); returns task → error for those that failed."""
@@ -126,12 +161,15 @@ class ModelPool:
             model.unload()
             self._memory_mb.pop(task, None)
             self._gpu_memory_mb.pop(task, None)
+            self._on_gpu.discard(task)
             log.info("unloaded %s", task)
 
     def _enforce_budget(self, keep: str) -> None:
         if self._budget_mb <= 0:
             return
-        loaded = [t for t, m in self._adapters.items() if m.loaded]
+        # GPU and CPU memory are separate pools: count the models that live where ``keep`` lives
+        on_gpu = keep in self._on_gpu
+        loaded = [t for t, m in self._adapters.items() if m.loaded and (t in self._on_gpu) == on_gpu]
         while sum(self._memory_mb.get(t, 0.0) for t in loaded) > self._budget_mb and len(loaded) > 1:
             victim = min((t for t in loaded if t != keep), key=lambda t: self._last_used.get(t, 0.0))
             self.unload(victim)
@@ -155,9 +193,19 @@ class ModelPool:
                     device_note=model.device_note if model else None,
                     device_error=model.device_error if model else None,
                     gpu_memory_mb=self._gpu_memory_mb.get(task),
+                    memory_source="cuda" if task in self._on_gpu else "rss",
                 )
             )
         return out
+
+
+def _gpu_mb() -> float | None:
+    """MiB the CUDA caching allocator holds for tensors now (None without torch or a GPU)."""
+    torch = sys.modules.get("torch")
+    if torch is None or not torch.cuda.is_available():
+        return None
+    torch.cuda.synchronize()
+    return float(torch.cuda.memory_allocated()) / 2**20
 
 
 def _rss_mb() -> float:

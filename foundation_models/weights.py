@@ -161,13 +161,20 @@ def locate(model_id: str, task: str, *, auto_download: bool = False, cache_dir: 
                 "a hub id like 'owner/name'; fix models.{task}.model in your config"
             )
         return str(folder)
+    spec = KNOWN_REPOS.get(model_id)
     snap = cached_snapshot(model_id, cache_dir=cache_dir)
-    if snap is not None:
+    missing_deps = [r for r in (spec.also if spec else ()) if cached_snapshot(r, cache_dir=cache_dir) is None]
+    if snap is not None and not missing_deps:
         return str(snap)
     if auto_download:
         log.info("downloading %s for %s (models.auto_download is on)", model_id, task)
         return str(pull(model_id, cache_dir=cache_dir))
-    spec = KNOWN_REPOS.get(model_id)
+    if snap is not None:
+        need = sum(KNOWN_REPOS[r].size_bytes for r in missing_deps)
+        raise WeightsMissing(
+            f"The {task} model {model_id} also needs {', '.join(missing_deps)} (about {human_size(need)}), "
+            f"which its code loads by name. Fetch them with: {pull_command(task)}"
+        )
     size = f"about {human_size(spec.size_bytes)}" if spec else "size unknown until it is fetched"
     gated = (
         " It is gated: accept its licence on the hub first (the pull command explains how)."

@@ -91,5 +91,5 @@ def test_clean_up_then_transcribe(agent: Agent, shared_data: Path, shared_truth:
 
 
 def test_unsupported_request_is_answered_honestly(agent: Agent) -> None:
-    resp = agent.run("compose a jazz tune with saxophone")
-    assert resp.tool_calls == [] and "text_to_music" in resp.text
+    resp = agent.run("clone my voice from this recording and say hello")
+    assert resp.tool_calls == [] and "voice_clone" in resp.text

@@ -139,7 +139,7 @@ TINY = [
     {"id": "chain", "request": "clean up the noise in voice.wav, then transcribe it",
      "gold": ["speech_enhancement", "speech_recognition"], "files": {"voice.wav": "audio"}, "tags": ["chain"],
      "args": [{"audio": "voice.wav"}, None]},
-    {"id": "song", "request": "compose a jazz song about cats", "gold": [], "unsupported": True},
+    {"id": "song", "request": "sing my lyrics to a happy melody", "gold": [], "unsupported": True},
 ]  # fmt: skip
 
 
@@ -151,12 +151,12 @@ def tiny_file(tmp_path: Path, extra: Sequence[str] = ()) -> Path:
 
 @pytest.mark.slow
 def test_offline_router_plan_only_end_to_end(tmp_path: Path) -> None:
-    bad = ["{broken", json.dumps({"request": "make music", "gold": ["text_to_music"]})]
+    bad = ["{broken", json.dumps({"request": "sing it", "gold": ["singing_synthesis"]})]
     report = harness.consistency(harness.EvalOptions(engine="offline", plan_only=True), tiny_file(tmp_path, bad))
     assert report.mode == "plan-only (models not run)" and "plan-only (models not run)" in report.text()
     assert report.config["engine"] == "offline" and report.config["invalid_lines"] == 2
     assert report.problems[0].startswith("line 4: not valid JSON")
-    assert report.problems[1].startswith("line 5:") and "text_to_music" in report.problems[1]
+    assert report.problems[1].startswith("line 5:") and "singing_synthesis" in report.problems[1]
     items = {i["id"]: i for i in report.items}
     assert items["asr"]["predicted"] == ["speech_recognition"] and items["asr"]["exact"]
     assert items["song"]["predicted"] == [] and items["song"]["detected_unsupported"]

@@ -46,7 +46,7 @@ def test_bad_lines_are_reported_with_their_number_and_skipped(tmp_path: Path) ->
     path = write(tmp_path, [
         line(id="ok-1", request="transcribe example.wav", gold=["speech_recognition"]),
         "{not json",
-        line(request="make a song", gold=["text_to_music"]),
+        line(request="sing a song", gold=["singing_synthesis"]),
         line(request="launch", gold=["launch_rockets"]),
         line(request="", gold=[]),
         line(id="ok-1", request="again", gold=["speech_recognition"]),
@@ -67,7 +67,7 @@ def test_bad_lines_are_reported_with_their_number_and_skipped(tmp_path: Path) ->
     assert numbers == [f"line {n}" for n in range(2, 15)]
     by_line = dict(p.split(": ", 1) for p in loaded.problems)
     assert "not valid JSON" in by_line["line 2"]
-    assert "text_to_music" in by_line["line 3"] and "planned tool" in by_line["line 3"]
+    assert "singing_synthesis" in by_line["line 3"] and "planned tool" in by_line["line 3"]
     assert "launch_rockets" in by_line["line 4"] and "speech_recognition" in by_line["line 4"]  # lists the catalog
     assert "duplicate id 'ok-1'" in by_line["line 6"]
     assert "no folders" in by_line["line 8"] and "kind 'sound'" in by_line["line 9"]

@@ -287,8 +287,7 @@ def test_replies_to_detection_results(router: OfflineRouter) -> None:
 
 # ---- refusals and help --------------------------------------------------------------------------
 UNSUPPORTED = {
-    "compose a mellow jazz tune for my café": "text_to_music",
-    "generate the sound of a dog barking in heavy rain": "text_to_audio",
+    "clone my voice from this sample and read the news with it": "voice_clone",
     "sing the lyrics of twinkle twinkle": "singing_synthesis",
     "make this mono recording binaural": "mono_to_binaural",
 }

@@ -210,7 +210,7 @@ DECISIONS = {
     "is there a dog barking anywhere in this clip?": "sound_event_detection",
     "turn this into an mp3 please": "convert_audio",
     "put these two files one after the other": "concatenate_audio",
-    "compose a jazz tune for my podcast intro": "unsupported:text_to_music",
+    "compose a jazz tune for my podcast intro": "text_to_music",
     "hi, what can you do?": "help",
     "thanks a lot!": "thanks",
     "translate the lecture into English text": "speech_translation",

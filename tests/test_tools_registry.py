@@ -54,15 +54,15 @@ def test_a_tool_without_a_capability_measure_must_say_why() -> None:
 
 
 def test_registering_a_planned_name_removes_it_from_planned() -> None:
-    tool = Tool("text_to_music", "generation", "compose music", ToolInput, "audio", capability_exempt="a test")
-    assert "text_to_music" in PLANNED
+    tool = Tool("voice_clone", "generation", "clone a voice", ToolInput, "audio", capability_exempt="a test")
+    assert "voice_clone" in PLANNED
     try:
         registry.register(tool, "test")
-        assert "text_to_music" not in PLANNED and CATALOG["text_to_music"] is tool
+        assert "voice_clone" not in PLANNED and CATALOG["voice_clone"] is tool
     finally:  # leave the registry as it was for the other tests
-        del CATALOG["text_to_music"]
-        registry._SOURCES.pop("text_to_music")
-        PLANNED["text_to_music"] = registry.PLANNED_TOOLS["text_to_music"]
+        del CATALOG["voice_clone"]
+        registry._SOURCES.pop("voice_clone")
+        PLANNED["voice_clone"] = registry.PLANNED_TOOLS["voice_clone"]
 
 
 @pytest.mark.parametrize("name", TOOLS)

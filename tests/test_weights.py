@@ -142,3 +142,15 @@ def test_cli_models_pull_and_listing(
     assert main(["models", "--config", str(cfg)]) == 0
     out = capsys.readouterr().out
     assert "text_to_music" in out and "present, " in out and "speech_recognition" in out and "bundled" in out
+
+
+def test_auto_download_fetches_on_first_use(
+    tiny_model_dir: Path, online: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(weights.WeightsMissing, match="audiogpt models pull demo"):
+        weights.locate(REPO, "demo", cache_dir=online)  # off by default: nothing is fetched
+    with FakeHub({REPO: repo_from_folder(tiny_model_dir)}) as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        path = Path(weights.locate(REPO, "demo", auto_download=True, cache_dir=online))
+    assert (path / "model.safetensors").read_bytes() == (tiny_model_dir / "model.safetensors").read_bytes()
+    assert any(r[0] == "GET" for r in hub.requests)

@@ -209,7 +209,8 @@ class OfflineRouter(BaseChatModel):
             "threshold": ra.threshold(masked) if "threshold" in props else None,
             "top_k": ra.top_k(masked) if "top_k" in props else None,
         }
-        found.update(rb.tool_arguments(tool, rb.neutral_names(masked), duration))
+        source = text if rb.has_trait(tool, "reads_quotes") else masked  # a transcript, a sound to find
+        found.update(rb.tool_arguments(tool, rb.neutral_names(source), duration))
         found.update(rb.given_values(rb.neutral_names(masked), props))
         return {k: _tidy(v) for k, v in found.items() if v is not None and (k in props or k[0] == "_")}
 

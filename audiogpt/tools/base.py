@@ -105,6 +105,7 @@ TRAITS = {
     "format_converter": "converts a recording's format; a first step that makes a recording 'as mp3' is followed by it",
     "video_to_audio": "takes the sound out of a video; runs first when an audio step is about a video",
     "new_recording": "makes a new recording (from text or a video)",
+    "reads_quotes": "its argument reader gets the step with quoted text intact (a transcript, a sound to find)",
     "voice_output": "its output is a voice (for mixing: the voice goes on top)",
 }
 

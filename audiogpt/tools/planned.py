@@ -7,8 +7,6 @@ tool of the same name removes it from :data:`audiogpt.tools.PLANNED` automatical
 from __future__ import annotations
 
 PLANNED_TOOLS: dict[str, str] = {
-    "text_to_audio": "generate sound effects or ambience from a text description",
-    "text_to_music": "compose music from a text description",
     "voice_clone": "speak text in the voice of a reference recording",
     "singing_synthesis": "sing lyrics to a melody",
     "image_to_audio": "make the sound that an image shows",

@@ -22,6 +22,7 @@ TOOL = Tool(
     description="Pull the sound described in text (e.g. 'birdsong', 'the siren') out of a recording into its own "
     "file, with everything else as a second file. It keeps the stretches of time where that sound is heard, so "
     "sounds at the same moment stay with it; for vocals or instruments in music use music_source_separation.",
+    traits=frozenset({"reads_quotes"}),
     input_model=SoundExtractionInput,
     output="audio",
     reply="Pulled “{target}” out of {input}: {outputs}",  # {input} {target} {outputs}

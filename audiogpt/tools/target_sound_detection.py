@@ -75,6 +75,7 @@ TOOL = Tool(
     category="understanding",
     description="Find when a sound described in free text occurs in a recording (e.g. 'dog barking', 'glass "
     "breaking'): time spans with scores and a timeline. 'Not found' is a valid answer.",
+    traits=frozenset({"reads_quotes"}),
     input_model=TargetSoundDetectionInput,
     output="events",
     reply="“{target}” in {input}: heard at {spans}",  # {input} {target} {spans}

@@ -1,0 +1,134 @@
+"""Generation overhead benchmark (run by hand; prints times and ratios, asserts nothing).
+
+    .venv/bin/python bench/generation.py [--repeat 5]
+
+On CPU with the tiny random-weight checkpoints of the tests (tests/tiny_generators.py), the same
+request four ways: the raw pipeline call, the adapter (checks, seeds, batch, conversion), the
+handler (validation, pool lock, worker thread, the atomic save with provenance) and a whole agent
+turn with the offline router (routing, slot filling, the response with its waveform/spectrogram
+picture, the SQLite turn record). The tiny models compute almost nothing, so the differences are
+the agent's own overhead per generation turn; the goal is ≤ 50 ms. On a GPU the same overhead sits
+on top of seconds of model time (see docs/benchmarks.md for the full-size check).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from audiogpt.agent import Agent
+from audiogpt.config import load_settings
+from audiogpt.handler import TaskHandler
+from foundation_models.generation_base import GenerationRequest
+from foundation_models.pool import ModelPool
+from tests import tiny_generators as tiny
+
+SECONDS, STEPS, SEED = 0.5, 8, 7
+GOAL_MS = 50.0
+
+
+def best(fn: Callable[[], Any], repeat: int) -> float:
+    """Median wall seconds of ``repeat`` calls after one warm-up."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def raw_call(task: str, folder: Path) -> Callable[[], Any]:
+    """The library call an adapter makes, with the same arguments, no AudioGPT code in between."""
+    import torch
+
+    if task == "text_to_audio":
+        from diffusers import StableAudioPipeline
+
+        pipe = StableAudioPipeline.from_pretrained(folder)
+        pipe.set_progress_bar_config(disable=True)
+
+        def call_pipe() -> Any:
+            with torch.inference_mode():  # as the adapter runs it
+                return pipe(
+                    ["rain on a tin roof"],
+                    audio_end_in_s=SECONDS,
+                    num_inference_steps=STEPS,
+                    generator=torch.Generator("cpu").manual_seed(SEED),
+                ).audios
+
+        return call_pipe
+
+    from transformers import AutoProcessor, MusicgenForConditionalGeneration
+
+    proc = AutoProcessor.from_pretrained(folder)
+    model = MusicgenForConditionalGeneration.from_pretrained(folder).eval()
+    tokens = round(SECONDS * 50) + 3
+
+    def call() -> Any:
+        torch.manual_seed(SEED)
+        with torch.inference_mode():
+            return model.generate(
+                **proc(text=["a lo-fi beat"], padding=True, return_tensors="pt"),
+                do_sample=True,
+                guidance_scale=3.0,
+                max_new_tokens=tokens,
+            )
+
+    return call
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="genbench_"))
+    folders = {
+        "text_to_audio": tiny.build_stable_audio(root / "sao"),
+        "text_to_music": tiny.build_musicgen(root / "mg"),
+    }
+    adapters = {"text_to_audio": "stable_audio", "text_to_music": "musicgen"}
+    models = {t: {"adapter": adapters[t], "model": str(f)} for t, f in folders.items()}
+    settings = load_settings(engine="offline", workspace=str(root / "ws"))
+    pool = ModelPool(models, "cpu")
+    agent = Agent(settings, pool=pool)
+    requests = {
+        "text_to_audio": (
+            f"rain on a tin roof for {SECONDS} seconds, {STEPS} steps, seed {SEED}",
+            {"prompt": "rain on a tin roof", "duration_s": SECONDS, "steps": STEPS, "seed": SEED},
+        ),
+        "text_to_music": (
+            f"a lo-fi beat for {SECONDS} seconds, seed {SEED}",
+            {"prompt": "a lo-fi beat", "duration_s": SECONDS, "seed": SEED},
+        ),
+    }
+    print(f"tiny checkpoints on CPU, {SECONDS} s clips, median of {args.repeat} after a warm-up")
+    print(f"{'task':14} {'raw ms':>8} {'adapter':>8} {'handler':>8} {'agent':>8} {'agent/raw':>9} {'overhead ms':>11}")
+    for task, (text, call_args) in requests.items():
+        raw = best(raw_call(task, folders[task]), args.repeat)
+        with pool.use(task) as model:
+            adapter = best(lambda m=model, a=call_args: m.run(GenerationRequest(**a)), args.repeat)
+        session = agent.store.create()
+        handler = TaskHandler(session, pool, settings.limits)
+        handled = best(lambda h=handler, a=call_args, t=task: h.call(t, dict(a)), args.repeat)
+        turn = best(lambda t=text: agent.run(t), args.repeat)
+        overhead = (turn - raw) * 1000
+        print(
+            f"{task:14} {raw * 1e3:8.1f} {adapter * 1e3:8.1f} {handled * 1e3:8.1f} {turn * 1e3:8.1f} "
+            f"{turn / raw:9.2f} {overhead:11.1f}" + ("" if overhead <= GOAL_MS else f"  (> {GOAL_MS:.0f} ms goal)")
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
