@@ -13,7 +13,7 @@ from langchain_core.messages import HumanMessage
 from audiogpt.agent import Agent
 from audiogpt.config import load_settings
 from audiogpt.engines.router import OfflineRouter
-from audiogpt.engines.router_generation import generation_arguments, scene_arguments
+from audiogpt.generation_slots import generation_arguments, scene_arguments
 from foundation_models.pool import ModelPool
 from tests import tiny_generators as tiny
 from tests.fakes import FakeOpenAIServer, completion

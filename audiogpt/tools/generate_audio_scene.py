@@ -25,7 +25,7 @@ class GenerateAudioSceneInput(ToolInput):
 
 def arguments(text: str, duration: float | None) -> dict[str, Any]:
     """The scene's parts from a request ("a detective narrating 'x' over rain and a saxophone")."""
-    from audiogpt.engines.router_generation import scene_arguments
+    from audiogpt.generation_slots import scene_arguments
 
     return {k: v for k, v in scene_arguments(text).items() if k != "duration_s" and k != "steps"}
 

@@ -22,7 +22,7 @@ class TextToAudioInput(ToolInput):
 
 def arguments(text: str, duration: float | None) -> dict[str, Any]:
     """prompt, duration, seed, versions, negative prompt, steps and preset from ordinary words."""
-    from audiogpt.engines.router_generation import generation_arguments
+    from audiogpt.generation_slots import generation_arguments
 
     return generation_arguments(text)
 

@@ -18,7 +18,7 @@ class TextToMusicInput(ToolInput):
 
 def arguments(text: str, duration: float | None) -> dict[str, Any]:
     """prompt, duration and seed from ordinary words ("a 10-second lo-fi beat, seed 3")."""
-    from audiogpt.engines.router_generation import generation_arguments
+    from audiogpt.generation_slots import generation_arguments
 
     return {k: v for k, v in generation_arguments(text).items() if k in ("prompt", "duration_s", "seed")}
 
