@@ -52,6 +52,14 @@ def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     return c, model, folder
 
 
+@pytest.fixture(scope="module")
+def stable_audio(tmp_path_factory: pytest.TempPathFactory) -> tuple[Case, Any, Path]:
+    """The Stable Audio case alone, for what only it has (its window) or what one adapter shows for all."""
+    c = CASES["stable_audio"]
+    folder = c.build(tmp_path_factory.mktemp("stable_audio_only") / "checkpoint")
+    return c, adapter_class(c.adapter)(model=str(folder), device="cpu"), folder
+
+
 def request_for(c: Case, **kw: Any) -> GenerationRequest:
     kw.setdefault("prompt", "a dog barking in the rain")
     kw.setdefault("duration_s", None if c.limit_s is None else SECONDS)
@@ -136,10 +144,9 @@ def test_bad_input_is_one_clear_sentence_and_the_model_still_serves(case: tuple[
     assert model.run(request_for(c, seed=1)).audio  # still serving
 
 
-def test_beyond_the_checkpoints_own_window(case: tuple[Case, Any, Path]) -> None:
-    c, model, _ = case
-    if c.adapter != "stable_audio":
-        pytest.skip("only Stable Audio's window depends on the checkpoint (the tiny one: 1 s)")
+def test_beyond_the_checkpoints_own_window(stable_audio: tuple[Case, Any, Path]) -> None:
+    """Only Stable Audio's window depends on the checkpoint (the tiny one: 1 s)."""
+    c, model, _ = stable_audio
     with pytest.raises(UserError, match=r"at most 1\.0 s"):
         model.run(request_for(c, duration_s=5.0))
 
@@ -185,13 +192,12 @@ def test_scene_parts_and_length_note(tmp_path: Path) -> None:
 
 
 def test_out_of_gpu_memory_is_one_sentence_and_the_model_still_serves(
-    case: tuple[Case, Any, Path], monkeypatch: pytest.MonkeyPatch
+    stable_audio: tuple[Case, Any, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """One adapter is enough: the OOM handling is GenerationModel's."""
     import torch
 
-    c, model, _ = case
-    if c.adapter != "stable_audio":
-        pytest.skip("one adapter is enough: the OOM handling is GenerationModel's")
+    c, model, _ = stable_audio
     model.load()
     real = model._generate
     calls = {"n": 0}
