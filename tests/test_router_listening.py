@@ -176,3 +176,55 @@ def test_without_weights_each_tool_says_how_to_fetch_them(shared_data) -> None: 
     for tool, args in calls.items():
         obs = _handler(agent, session).call(tool, {"audio": name, **args})
         assert not obs.ok and f"audiogpt models pull {tool}" in (obs.error or ""), (tool, obs.error)
+
+
+@pytest.mark.slow
+def test_the_llm_engine_separates_then_transcribes_each_speaker(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The same catalog through the LLM engine (a scripted OpenAI-compatible server on 127.0.0.1): it
+    reads the upload's name from the system prompt, separates, then transcribes each new file."""
+    import json
+    import re
+
+    import numpy as np
+    import soundfile as sf
+    import yaml
+
+    from audiogpt.agent import Agent
+    from audiogpt.config import load_settings
+    from tests import tiny_listening
+    from tests.fakes import FakeOpenAIServer, completion
+
+    def names(text: str) -> list[str]:
+        return re.findall(r"audio/[0-9a-f]{8}\.wav", text)
+
+    def separate(body: dict) -> dict:  # type: ignore[type-arg]
+        upload = names(body["messages"][0]["content"])[0]
+        return completion(tool_calls=[("speech_separation", json.dumps({"audio": upload, "num_speakers": 2}))])
+
+    def transcribe_each(body: dict) -> dict:  # type: ignore[type-arg]
+        made = names(re.sub(r"^.*?succeeded\.", "", body["messages"][-1]["content"]))
+        return completion(tool_calls=[("speech_recognition", json.dumps({"audio": n})) for n in made])
+
+    t = np.arange(16000) / 8000
+    mixture = tmp_path / "two_people.wav"
+    sf.write(mixture, 0.3 * np.sin(2 * np.pi * 220 * t) + 0.3 * np.sin(2 * np.pi * 330 * t), 8000)
+    config = tmp_path / "tiny.yaml"
+    models = {
+        "speech_separation": {
+            "adapter": "convtasnet",
+            "model": str(tiny_listening.convtasnet_checkpoint(tmp_path / "c")),
+        }
+    }
+    config.write_text(yaml.safe_dump({"preload": [], "models": models}))
+    with FakeOpenAIServer([separate, transcribe_each, completion("Both speakers are transcribed.")]) as server:
+        llm = {"base_url": server.base_url, "model": "scripted", "timeout_s": 5}
+        agent = Agent(load_settings(str(config), engine="llm", llm=llm))
+        turn = agent.run("separate the two people, then transcribe each one", files=[mixture])
+    assert [c.tool for c in turn.tool_calls] == ["speech_separation", "speech_recognition", "speech_recognition"]
+    speakers = [f for f in turn.tool_calls[0].files if f.startswith("audio/")]  # + the before/after picture
+    assert len(speakers) == 2 and [c.args["audio"] for c in turn.tool_calls[1:]] == speakers
+    assert all(c.ok for c in turn.tool_calls), [c.content for c in turn.tool_calls]
+    schema = {t["function"]["name"]: t["function"]["parameters"] for t in server.requests[0]["tools"]}
+    assert schema["speech_separation"]["properties"]["num_speakers"]["maximum"] == 10
+    assert {"speech_separation", "music_source_separation", "audio_captioning", "target_sound_detection",
+            "sound_extraction"} <= set(schema)  # fmt: skip
