@@ -228,3 +228,19 @@ def test_the_llm_engine_separates_then_transcribes_each_speaker(tmp_path) -> Non
     assert schema["speech_separation"]["properties"]["num_speakers"]["maximum"] == 10
     assert {"speech_separation", "music_source_separation", "audio_captioning", "target_sound_detection",
             "sound_extraction"} <= set(schema)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "tool", "target"),
+    [
+        ('when does "glass breaking" happen in this file', "target_sound_detection", "glass breaking"),
+        ('pull out "the birdsong" from it', "sound_extraction", "the birdsong"),
+    ],
+)
+def test_a_quoted_target_reaches_the_tool_that_reads_quotes(
+    router: OfflineRouter, text: str, tool: str, target: str
+) -> None:
+    """Quoted text is masked for the number and time readers, but a tool declaring ``reads_quotes``
+    gets it as written (and the quotes do not send the request to text_to_speech)."""
+    (call,) = router.invoke([system(FILES), HumanMessage(text)]).tool_calls
+    assert call["name"] == tool and call["args"]["target"] == target
