@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
-    "forty-five": 45, "fifty": 50, "sixty": 60, "couple of": 2, "few": 3, "several": 3, "a couple of": 2,
-}  # fmt: skip
-_NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True)) + ")"
+from audiogpt import slots
+
+# Number words the shared reader (``slots.NUMBER_WORDS``) lacks that people use for lengths and counts.
+# "quarter" is left out: "three quarters of the speed" is no length.
+_EXTRA_WORDS = {"forty-five": 45, "several": 3}
+_WORDS = [w for w in [*slots.NUMBER_WORDS, *_EXTRA_WORDS] if "quarter" not in w]
+_NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted((re.escape(w) for w in _WORDS), key=len, reverse=True)) + ")"
 _UNIT = r"(s|secs?|seconds?|m|mins?|minutes?)\b"
 _DURATION_RE = re.compile(
     r"\b(?:(?:for|of|about|around|lasting|that lasts|last(?:ing)?)\s+)?"
@@ -69,7 +70,9 @@ _OVER_RE = re.compile(r"\b(?:over|with|against|behind|amid|under|in front of|acc
 
 
 def number(word: str) -> float:
-    return float(word) if word[0].isdigit() else float(NUMBER_WORDS[word.lower()])
+    """ "4" → 4, "three" → 3, "several" → 3 (the shared reader plus ``_EXTRA_WORDS``)."""
+    extra = _EXTRA_WORDS.get(word.lower())
+    return float(extra) if extra is not None else slots.number(word)
 
 
 def duration_s(text: str) -> float | None:

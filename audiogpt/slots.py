@@ -16,7 +16,7 @@ from audiogpt.session import ARTIFACT_NAME_RE
 NEEDS_DURATION = "_needs_duration"
 
 # ---- numbers, times, frequencies ----------------------------------------------------------------
-_WORDS = {
+NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90, "half a": 0.5,
@@ -24,7 +24,7 @@ _WORDS = {
     "a quarter": 0.25, "quarter": 0.25, "a": 1, "an": 1, "single": 1,
 }  # fmt: skip
 _DIGITS = r"(?:\d+(?:\.\d+)?|\.\d+)"
-_WORD_NUM = r"(?:" + "|".join(sorted(_WORDS, key=len, reverse=True)).replace(" ", r"\s+") + r")"
+_WORD_NUM = r"(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)).replace(" ", r"\s+") + r")"
 NUM = rf"(?:{_DIGITS}|{_WORD_NUM})"
 _UNIT = r"(?:milli-?seconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\b"
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?"
@@ -45,7 +45,7 @@ BREAK_RE = re.compile(r",|;|\band\b|\bwith\b|\bthen\b|\bplus\b|\+(?!\s?\d)", re.
 def number(word: str) -> float:
     """ "2.5" → 2.5, "two" → 2, "half a" → 0.5."""
     word = re.sub(r"\s+", " ", word.strip().lower())
-    return float(word) if re.fullmatch(r"\d+(?:\.\d+)?|\.\d+", word) else float(_WORDS[word])
+    return float(word) if re.fullmatch(r"\d+(?:\.\d+)?|\.\d+", word) else float(NUMBER_WORDS[word])
 
 
 def _unit_s(unit: str) -> float:
