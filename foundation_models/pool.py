@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -41,7 +40,7 @@ class ModelStatus:
     device_note: str | None = None  # why it runs where it does, when not where asked (e.g. a CUDA failure)
     device_error: str | None = None  # the error behind a fallback to the CPU (operators; never shown in chat)
     gpu_memory_mb: float | None = None  # GPU memory taken by loading it (device-wide reading), on CUDA only
-    memory_source: str = "rss"  # how memory_mb was measured: "cuda" (torch.cuda.memory_allocated) or "rss"
+    memory_source: str = "rss"  # how memory_mb was measured: "cuda" (GPU memory in use, device-wide) or "rss"
 
 
 class ModelPool:
@@ -58,7 +57,6 @@ class ModelPool:
         self._on_gpu: set[str] = set()  # tasks whose memory_mb is GPU memory
         self._last_used: dict[str, float] = {}
         self._errors: dict[str, str] = {}
-        self._gpu_memory_mb: dict[str, float] = {}
         self._guard = threading.Lock()
 
     @property
@@ -92,7 +90,7 @@ class ModelPool:
         self._enforce_budget(keep=task)
 
     def _load_locked(self, task: str, model: FoundationModel) -> None:
-        before, before_gpu = _rss_mb(), _gpu_mb()
+        before = _rss_mb()
         gpu_before = gpu_memory_used_mb(resolve_device(model.requested_device))
         start = time.perf_counter()
         try:
@@ -101,22 +99,20 @@ class ModelPool:
             except DoesNotFit:  # free the GPU of the others (least recently used first) and try once more
                 if not self._evict_all_but(task):
                     raise
-                before_gpu = _gpu_mb()
+                gpu_before = gpu_memory_used_mb(resolve_device(model.requested_device))
                 model.load()
         except Exception as exc:
             self._errors[task] = f"{type(exc).__name__}: {exc}"
             raise
         self._errors.pop(task, None)
         self._load_s[task] = time.perf_counter() - start
-        gpu_after = gpu_memory_used_mb(model.device)
-        if gpu_before is not None and gpu_after is not None:
-            self._gpu_memory_mb[task] = max(0.0, gpu_after - gpu_before)
         if model.device_note:
             log.warning("%s: %s", task, model.device_note)
-        after_gpu = _gpu_mb()
-        if model.device.startswith("cuda") and before_gpu is not None and after_gpu is not None:
-            # GPU weights do not show in the process RSS: account them with the allocator's own figure
-            self._memory_mb[task] = max(0.0, after_gpu - before_gpu)
+        gpu_after = gpu_memory_used_mb(model.device)
+        if model.device.startswith("cuda") and gpu_before is not None and gpu_after is not None:
+            # GPU weights do not show in the process RSS: account them with the device's own figure
+            # (device-wide, so ctranslate2 and ONNX Runtime allocations count as well as torch's)
+            self._memory_mb[task] = max(0.0, gpu_after - gpu_before)
             self._on_gpu.add(task)
         else:
             self._memory_mb[task] = max(0.0, _rss_mb() - before)
@@ -160,7 +156,6 @@ class ModelPool:
         with self._locks[task]:
             model.unload()
             self._memory_mb.pop(task, None)
-            self._gpu_memory_mb.pop(task, None)
             self._on_gpu.discard(task)
             log.info("unloaded %s", task)
 
@@ -192,20 +187,11 @@ class ModelPool:
                     error=self._errors.get(task),
                     device_note=model.device_note if model else None,
                     device_error=model.device_error if model else None,
-                    gpu_memory_mb=self._gpu_memory_mb.get(task),
+                    gpu_memory_mb=self._memory_mb.get(task) if task in self._on_gpu else None,
                     memory_source="cuda" if task in self._on_gpu else "rss",
                 )
             )
         return out
-
-
-def _gpu_mb() -> float | None:
-    """MiB the CUDA caching allocator holds for tensors now (None without torch or a GPU)."""
-    torch = sys.modules.get("torch")
-    if torch is None or not torch.cuda.is_available():
-        return None
-    torch.cuda.synchronize()
-    return float(torch.cuda.memory_allocated()) / 2**20
 
 
 def _rss_mb() -> float:

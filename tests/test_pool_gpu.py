@@ -1,6 +1,6 @@
-"""The pool's GPU accounting without a GPU: a fake CUDA allocator stands in for torch.cuda's figures.
+"""The pool's GPU accounting without a GPU: a fake GPU stands in for torch.cuda's memory figures.
 
-What is checked is the pool's own logic: memory read from the allocator (not RSS), least recently
+What is checked is the pool's own logic: memory read from the GPU (not RSS), least recently
 used models leaving past the budget, a model that alone exceeds the budget refused with a clear
 sentence, and an out-of-memory load retried after freeing the others.
 """
@@ -44,7 +44,7 @@ class FakeGPUModel(FoundationModel):
 @pytest.fixture
 def gpu_pool(monkeypatch: pytest.MonkeyPatch) -> Any:
     ALLOCATED["mb"] = 0.0
-    monkeypatch.setattr(pool_module, "_gpu_mb", lambda: ALLOCATED["mb"])
+    monkeypatch.setattr(pool_module, "gpu_memory_used_mb", lambda device="cuda": ALLOCATED["mb"])
     monkeypatch.setattr(pool_module, "_rss_mb", lambda: 0.0)  # RSS must not be what is counted
 
     def make(budget: float, **sizes: float) -> ModelPool:
