@@ -18,8 +18,8 @@ from audiogpt.audio import Audio, check_samples
 from audiogpt.errors import UserError
 from audiogpt.tools.audio_captioning import AudioCaptioningInput
 from foundation_models.audio_checks import is_silent
-from foundation_models.base import FoundationModel, ModelOutput, RunContext, audio_in, package_dir
-from foundation_models.clap import DEFAULT_CLAP, Clap, load_clap
+from foundation_models.base import ModelOutput, RunContext, audio_in, package_dir
+from foundation_models.clap import ClapTool
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +44,14 @@ def compose(names: list[str]) -> str:
     return f"Mostly {first.lower()}, with {rest}."
 
 
-class ClapCaptioner(FoundationModel):
+class ClapCaptioner(ClapTool):
     """Describe a clip by the sound names CLAP ranks closest. Option ``vocabulary``: a text file, one name a line."""
 
     task = "audio_captioning"
-    default_model = DEFAULT_CLAP
 
     def _load(self) -> None:
-        self.clap: Clap | None = load_clap(
-            self.model_id, self.device, self.task, bool(self.options.get("auto_download"))
-        )
+        super()._load()
+        assert self.clap is not None
         vocabulary = self.options.get("vocabulary")
         if vocabulary:
             self.names = [n.strip() for n in Path(vocabulary).read_text().splitlines() if n.strip()]
@@ -77,7 +75,4 @@ class ClapCaptioner(FoundationModel):
         names = [self.names[i] for i in top]
         labels = [(self.names[i], float(sims[i])) for i in top]
         return ModelOutput(text=compose(names), labels=labels, info={"method": METHOD, "vocabulary": len(self.names)})
-
-    def _unload(self) -> None:
-        self.clap = None
         self.name_emb = np.zeros((0, 1), dtype=np.float32)

@@ -11,6 +11,8 @@ windows we score are never longer than the model's 10 s input, so no random crop
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ import numpy as np
 
 from audiogpt.audio import Audio
 from audiogpt.errors import UserError
+from foundation_models.base import FoundationModel
 
 log = logging.getLogger(__name__)
 
@@ -134,14 +137,39 @@ def target_probabilities(clap: Clap, audio_emb: np.ndarray, target: str, contras
     return np.asarray(probs[:, 0] / probs.sum(axis=1), dtype=np.float32)
 
 
+# One CLAP per checkpoint and device, shared by the tools that use it (detection, extraction, captions):
+# held weakly, so it is freed once the last of them unloads.
+_LOADED: weakref.WeakValueDictionary[tuple[str, str], Clap] = weakref.WeakValueDictionary()
+_LOADING = threading.Lock()
+
+
 def load_clap(model_id: str, device: str, task: str, auto_download: bool = False) -> Clap:
-    """Build :class:`Clap`, turning a missing library into an install hint."""
+    """:class:`Clap` for this checkpoint and device (the one already loaded, if any), turning a missing
+    library into an install hint."""
     try:
         import transformers  # noqa: F401
     except ImportError:
         raise UserError("CLAP needs transformers: pip install transformers") from None
-    log.info("loading CLAP %s for %s", model_id, task)
-    return Clap(model_id, device, task, auto_download)
+    with _LOADING:
+        clap = _LOADED.get((model_id, device))
+        if clap is None:
+            log.info("loading CLAP %s for %s", model_id, task)
+            clap = _LOADED[(model_id, device)] = Clap(model_id, device, task, auto_download)
+        return clap
+
+
+class ClapTool(FoundationModel):
+    """Base of the adapters that work in CLAP's space; ``self.clap`` is the shared model."""
+
+    default_model = DEFAULT_CLAP
+
+    def _load(self) -> None:
+        self.clap: Clap | None = load_clap(
+            self.model_id, self.device, self.task, bool(self.options.get("auto_download"))
+        )
+
+    def _unload(self) -> None:
+        self.clap = None
 
 
 # Everyday sounds a target is contrasted with; CLAP's zero-shot rule needs alternatives to choose from.

@@ -15,8 +15,8 @@ from audiogpt.audio import Audio
 from audiogpt.errors import UserError
 from audiogpt.tools.sound_extraction import SoundExtractionInput
 from foundation_models.audio_checks import require_sound
-from foundation_models.base import FoundationModel, ModelOutput, RunContext, audio_in
-from foundation_models.clap import DEFAULT_CLAP, Clap, check_description, detect, load_clap, merge_spans
+from foundation_models.base import ModelOutput, RunContext, audio_in
+from foundation_models.clap import ClapTool, check_description, detect, merge_spans
 
 WINDOW_S, HOP_S, THRESHOLD = 1.0, 0.25, 0.5
 FADE_S = 0.05  # ramps at the edges of a kept span, so the gate does not click
@@ -33,16 +33,10 @@ def gate(frames: int, sample_rate: int, spans: list[tuple[float, float, float]])
     return np.clip(np.convolve(mask, kernel, mode="same"), 0.0, 1.0)
 
 
-class ClapSoundExtractor(FoundationModel):
+class ClapSoundExtractor(ClapTool):
     """Pull a described sound out (by time). Options: ``window_s`` (1), ``hop_s`` (0.25), ``threshold`` (0.5)."""
 
     task = "sound_extraction"
-    default_model = DEFAULT_CLAP
-
-    def _load(self) -> None:
-        self.clap: Clap | None = load_clap(
-            self.model_id, self.device, self.task, bool(self.options.get("auto_download"))
-        )
 
     def run(self, inputs: SoundExtractionInput, ctx: RunContext) -> ModelOutput:
         """Two files: the target's spans, and the remainder; both as long as the input."""
@@ -72,6 +66,3 @@ class ClapSoundExtractor(FoundationModel):
         return ModelOutput(
             audio=[kept, rest], notes=notes, info={"labels": [target, "remainder"], "method": METHOD, "spans": found}
         )
-
-    def _unload(self) -> None:
-        self.clap = None

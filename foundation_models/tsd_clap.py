@@ -10,22 +10,16 @@ from __future__ import annotations
 
 from audiogpt.audio import Audio, check_samples
 from audiogpt.tools.target_sound_detection import TargetSoundDetectionInput
-from foundation_models.base import Event, FoundationModel, ModelOutput, RunContext, audio_in
-from foundation_models.clap import DEFAULT_CLAP, Clap, check_description, detect, load_clap, merge_spans
+from foundation_models.base import Event, ModelOutput, RunContext, audio_in
+from foundation_models.clap import ClapTool, check_description, detect, merge_spans
 
 WINDOW_S, HOP_S, THRESHOLD = 2.0, 0.5, 0.5
 
 
-class ClapTargetDetector(FoundationModel):
+class ClapTargetDetector(ClapTool):
     """Find a described sound in time. Options: ``window_s`` (2), ``hop_s`` (0.5), ``threshold`` (0.5)."""
 
     task = "target_sound_detection"
-    default_model = DEFAULT_CLAP
-
-    def _load(self) -> None:
-        self.clap: Clap | None = load_clap(
-            self.model_id, self.device, self.task, bool(self.options.get("auto_download"))
-        )
 
     def run(self, inputs: TargetSoundDetectionInput, ctx: RunContext) -> ModelOutput:
         """Spans (start, end, score) where ``target`` is heard, and every window's score as the timeline."""
@@ -44,6 +38,3 @@ class ClapTargetDetector(FoundationModel):
             events=events,
             info={"target": target, "found": bool(events), "windows": timeline, "window_s": window_s},
         )
-
-    def _unload(self) -> None:
-        self.clap = None

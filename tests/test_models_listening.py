@@ -349,3 +349,21 @@ def test_qwen2_audio_captions_through_its_processor_and_generate(tmp_path: Path)
     assert call(captioner, audio=Audio(np.zeros(16000, np.float32), 16000)).text.startswith("Silence")
     long = call(captioner, audio=noise(31.0, 8000))
     assert long.notes == ["Described the first 30 s."]
+
+
+def test_the_clap_tools_share_one_model_and_free_it_with_the_last(models: dict[str, Path]) -> None:
+    """Detection, extraction and captions on one checkpoint hold one CLAP, not three copies."""
+    import gc
+
+    from foundation_models import clap
+
+    tools = [clap_adapter(models, name) for name in ("clap_detection", "clap_extraction", "clap_caption")]
+    for tool in tools:
+        tool.load()
+    assert tools[0].clap is tools[1].clap is tools[2].clap
+    key = (str(models["clap"]), "cpu")
+    for tool in tools:
+        assert key in clap._LOADED  # still held by a tool that has not unloaded
+        tool.unload()
+    gc.collect()
+    assert key not in clap._LOADED
