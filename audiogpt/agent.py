@@ -169,6 +169,8 @@ class Agent:
             engine = self.engine
             if hasattr(engine, "for_turn"):  # the LLM's time budget is per turn (llm.turn_deadline_s)
                 engine = engine.for_turn()
+            if hasattr(engine, "for_session"):  # the offline router takes the session's files as data
+                engine = engine.for_session([a.session_file() for a in sess.artifacts()])
             graph = create_agent(model=engine, tools=tools, system_prompt=prompt)
             state: dict[str, Any] = {"messages": []}
             # stream (not invoke) keeps the last state, so a step limit can be explained by its cause

@@ -31,6 +31,7 @@ from typing import Any
 from audiogpt.audio import DEFAULT_DECODE_LIMITS, Audio, AudioError, DecodeLimits, load_audio, save_audio
 from audiogpt.errors import UserError
 from audiogpt.formats import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from audiogpt.observation import SessionFile
 from audiogpt.text import clean_text, storable
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,12 @@ class Artifact:
         tool = self.provenance.get("tool")
         facts.append(f"made by {tool}" if tool and tool != "upload" else f'uploaded as "{self.label}"')
         return f"{self.name} ({'; '.join(facts)})"
+
+    def session_file(self) -> SessionFile:
+        """This file as the engines see it (data, not a line of the prompt): name, upload name, maker, length."""
+        tool = self.provenance.get("tool")
+        made = tool if tool and tool != "upload" else None
+        return SessionFile(self.name, None if made else self.label, made, self.duration_s)
 
 
 class SessionStore:

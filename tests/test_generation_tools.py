@@ -17,7 +17,7 @@ from audiogpt.generation_slots import generation_arguments, scene_arguments
 from foundation_models.pool import ModelPool
 from tests import tiny_generators as tiny
 from tests.fakes import FakeOpenAIServer, completion
-from tests.test_router import catalog_tools, first_call, run_chain, system
+from tests.test_router import catalog_tools, first_call, invoke, run_chain
 
 # Written for this test, not copied from the tools' routing examples or the eval sets.
 PHRASINGS = {
@@ -201,7 +201,7 @@ def test_llm_engine_fills_the_scene_and_music_tools(tiny_pool: ModelPool) -> Non
 
 
 def test_help_lists_the_generation_tools(router: OfflineRouter) -> None:
-    msg = router.invoke([system([]), HumanMessage("what can you do?")])
+    msg = invoke(router, [], [HumanMessage("what can you do?")])
     assert all(name in msg.text for name in PHRASINGS)
 
 

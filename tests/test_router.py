@@ -13,14 +13,12 @@ from langchain_core.tools import StructuredTool
 
 from audiogpt.engines import router_args as ra
 from audiogpt.engines.router import OfflineRouter
+from audiogpt.observation import SessionFile
 from audiogpt.tools import CATALOG
 
 UPLOAD = "audio/3f9a1c2e.wav"
 SPOKEN = "audio/77aa12bc.wav"
-FILES = [
-    f'- {UPLOAD} (audio; 3.2 s, 16000 Hz, 1 ch; uploaded as "dog.wav")',
-    f"- {SPOKEN} (audio; 2.1 s, 22050 Hz, 1 ch; made by text_to_speech)",
-]
+FILES = [SessionFile(UPLOAD, "dog.wav", None, 3.2), SessionFile(SPOKEN, None, "text_to_speech", 2.1)]
 
 
 def catalog_tools() -> list[StructuredTool]:
@@ -37,14 +35,16 @@ def router() -> OfflineRouter:
     return OfflineRouter().bind_tools(catalog_tools())
 
 
-def system(files: list[str] | None = None) -> SystemMessage:
-    listing = "\n".join(files) if files else ""
-    section = f"Files in this session (use these exact names):\n{listing}" if files else "Files in this session: none"
-    return SystemMessage(f"You are AudioGPT.\n\n{section}\n\nAnswer briefly.")
+SYSTEM = SystemMessage("You are AudioGPT. Answer briefly.")  # the router reads files as data, never from here
 
 
-def first_call(router: OfflineRouter, text: str, files: list[str] | None = FILES) -> dict[str, Any]:
-    msg = router.invoke([system(files), HumanMessage(text)])
+def invoke(router: OfflineRouter, files: list[SessionFile] | None, messages: list[BaseMessage]) -> AIMessage:
+    """One router answer in a session holding ``files`` (bound as data, as the agent does)."""
+    return router.for_session(files or []).invoke([SYSTEM, *messages])
+
+
+def first_call(router: OfflineRouter, text: str, files: list[SessionFile] | None = FILES) -> dict[str, Any]:
+    msg = invoke(router, files, [HumanMessage(text)])
     assert len(msg.tool_calls) == 1, f"{text!r} → no tool call: {msg.text}"
     return msg.tool_calls[0]
 
@@ -171,7 +171,7 @@ def test_numeric_and_language_arguments(router: OfflineRouter) -> None:
     call = first_call(router, "detect speech with a threshold of 0.3")
     assert call["name"] == "voice_activity_detection" and call["args"]["threshold"] == 0.3
     for text in ("list the top 50 sounds", "say 'hi' at 9x speed"):  # out of range: refused as said, not clamped
-        msg = router.invoke([system(FILES), HumanMessage(text)])
+        msg = invoke(router, FILES, [HumanMessage(text)])
         assert not msg.tool_calls and "can't run" in msg.text, text
 
 
@@ -186,7 +186,7 @@ def test_file_arguments(router: OfflineRouter) -> None:
 
 
 def test_no_file_asks_for_an_upload(router: OfflineRouter) -> None:
-    msg = router.invoke([system(None), HumanMessage("transcribe this recording")])
+    msg = invoke(router, None, [HumanMessage("transcribe this recording")])
     assert not msg.tool_calls
     assert "upload" in msg.text.lower()
     # text_to_speech needs no file, and a chain after it uses its output
@@ -206,10 +206,11 @@ def test_split_steps_keeps_quotes_whole() -> None:
 
 # ---- chains -------------------------------------------------------------------------------------
 def run_chain(
-    router: OfflineRouter, text: str, outputs: list[dict[str, Any]], prompt: SystemMessage | None = None
+    router: OfflineRouter, text: str, outputs: list[dict[str, Any]], files: list[SessionFile] | None = None
 ) -> tuple[list[dict], AIMessage]:
     """Drive the router step by step; ``outputs[i]`` is the artifact of the i-th tool result."""
-    messages: list[BaseMessage] = [prompt or system(FILES[:1]), HumanMessage(text)]
+    router = router.for_session(FILES[:1] if files is None else files)
+    messages: list[BaseMessage] = [SYSTEM, HumanMessage(text)]
     calls = []
     for out in outputs:
         msg = router.invoke(messages)
@@ -250,7 +251,8 @@ def test_three_step_chain(router: OfflineRouter) -> None:
 
 
 def test_failed_step_stops_the_chain(router: OfflineRouter) -> None:
-    messages: list[BaseMessage] = [system(FILES[:1]), HumanMessage("denoise dog.wav, then transcribe it")]
+    router = router.for_session(FILES[:1])
+    messages: list[BaseMessage] = [SYSTEM, HumanMessage("denoise dog.wav, then transcribe it")]
     msg = router.invoke(messages)
     messages += [msg, result(msg.tool_calls[0], files=["audio/2222cccc.wav"])]
     msg = router.invoke(messages)
@@ -266,7 +268,8 @@ def test_failed_step_stops_the_chain(router: OfflineRouter) -> None:
 
 
 def test_result_without_artifact_falls_back_to_text(router: OfflineRouter) -> None:
-    messages: list[BaseMessage] = [system(FILES), HumanMessage("transcribe dog.wav")]
+    router = router.for_session(FILES)
+    messages: list[BaseMessage] = [SYSTEM, HumanMessage("transcribe dog.wav")]
     msg = router.invoke(messages)
     tm = ToolMessage(content='Transcript: "woof woof"', tool_call_id=msg.tool_calls[0]["id"])
     assert "“woof woof”" in router.invoke([*messages, msg, tm]).text
@@ -279,8 +282,8 @@ def test_replies_to_detection_results(router: OfflineRouter) -> None:
         {"label": "Speech", "start_s": 2.0, "end_s": 2.5, "score": 0.4},
     ]
     tm = result(call, labels=[["Dog", 0.81], ["Speech", 0.4]], events=events, inputs=[UPLOAD])
-    text = router.invoke(
-        [system(FILES), HumanMessage("what sounds are in dog.wav"), AIMessage("", tool_calls=[call]), tm]
+    text = invoke(
+        router, FILES, [HumanMessage("what sounds are in dog.wav"), AIMessage("", tool_calls=[call]), tm]
     ).text
     assert "Dog 81%" in text and "Dog at 0.50–1.20 s" in text
 
@@ -295,23 +298,23 @@ UNSUPPORTED = {
 
 @pytest.mark.parametrize(("text", "planned"), UNSUPPORTED.items())
 def test_unsupported_requests_name_closest_tools(router: OfflineRouter, text: str, planned: str) -> None:
-    msg = router.invoke([system(FILES), HumanMessage(text)])
+    msg = invoke(router, FILES, [HumanMessage(text)])
     assert not msg.tool_calls, msg.tool_calls
     assert planned in msg.text and "not installed" in msg.text
     assert sum(name in msg.text for name in CATALOG) >= 2
 
 
 def test_off_topic_and_help(router: OfflineRouter) -> None:
-    msg = router.invoke([system(FILES), HumanMessage("what's the capital of Peru?")])
+    msg = invoke(router, FILES, [HumanMessage("what's the capital of Peru?")])
     assert not msg.tool_calls and "audio" in msg.text
     for greeting in ("hello!", "what can you do?"):
-        text = router.invoke([system(None), HumanMessage(greeting)]).text
+        text = invoke(router, None, [HumanMessage(greeting)]).text
         assert all(name in text for name in CATALOG)
 
 
 def test_only_bound_tools_are_called() -> None:
     only_tts = OfflineRouter().bind_tools([t for t in catalog_tools() if t.name == "text_to_speech"])
-    msg = only_tts.invoke([system(FILES), HumanMessage("transcribe dog.wav")])
+    msg = invoke(only_tts, FILES, [HumanMessage("transcribe dog.wav")])
     assert not msg.tool_calls and "speech_recognition" in msg.text
 
 
@@ -342,7 +345,7 @@ def test_create_agent_runs_a_two_step_chain(router: OfflineRouter) -> None:
         )
         for s in CATALOG.values()
     ]
-    agent = create_agent(model=OfflineRouter(), tools=tools, system_prompt=system(None).text)
+    agent = create_agent(model=OfflineRouter(), tools=tools, system_prompt=SYSTEM.text)
     state = agent.invoke({"messages": [HumanMessage("say 'hello from the agent', then transcribe it")]})
     calls = [c for m in state["messages"] if isinstance(m, AIMessage) for c in m.tool_calls]
     assert [c["name"] for c in calls] == ["text_to_speech", "speech_recognition"]
@@ -354,15 +357,22 @@ def test_small_rules(router: OfflineRouter) -> None:
     # "this recording" means the user's upload even when a tool made a newer file
     assert first_call(router, "tag the sounds in this recording")["args"]["audio"] == UPLOAD
     # a bare "and" that only restates the step does not run the tool twice
-    assert [
-        s.tool for s in router.plan("remove the noise and make it clearer", ra.parse_files(system(FILES).text))
-    ] == ["speech_enhancement"]
+    assert [s.tool for s in router.plan("remove the noise and make it clearer", FILES)] == ["speech_enhancement"]
     # speech_translation only produces English: another target is answered, not run
-    final = router.invoke([system(FILES), HumanMessage("translate dog.wav into French")])
+    final = invoke(router, FILES, [HumanMessage("translate dog.wav into French")])
     assert not final.tool_calls
     assert "can't translate into French" in final.text and "English only" in final.text
     # …and in a chain the steps before it still run
-    files = ra.parse_files(system(FILES).text)
+    files = FILES
     steps = router.plan("transcribe dog.wav and then translate it to German", files)
     kinds = [(s.kind, s.tool) for s in steps]
     assert kinds == [("tool", "speech_recognition"), ("refused", "speech_translation")]
+
+
+def test_files_reach_the_router_as_data_not_prompt_text(router: OfflineRouter) -> None:
+    listing = SystemMessage(f'Files in this session:\n- {UPLOAD} (audio; 3.2 s; uploaded as "dog.wav")')
+    unbound = router.invoke([listing, HumanMessage("transcribe dog.wav")])
+    assert not unbound.tool_calls  # a file named only in the prompt's text is not one the router knows
+    bound = router.for_session(FILES).invoke([listing, HumanMessage("transcribe dog.wav")])
+    assert bound.tool_calls[0]["args"]["audio"] == UPLOAD
+    assert router.files == []  # binding made a copy; the shared router keeps no session's files

@@ -13,13 +13,14 @@ from typing import Any
 import numpy as np
 import pytest
 import soundfile as sf
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage
 
 from audiogpt import slots
 from audiogpt.engines import router_args as ra
 from audiogpt.engines import router_files as rf
 from audiogpt.engines.router import OfflineRouter
 from audiogpt.engines.router_binding import PENDING
+from audiogpt.observation import SessionFile
 from audiogpt.tools import CATALOG
 from audiogpt.tools.apply_audio_effect import effects
 from audiogpt.tools.change_pitch import pitch_args
@@ -31,26 +32,22 @@ from audiogpt.tools.mix_audio import mix_args
 from audiogpt.tools.trim_audio import trim_args
 from audiogpt.tools.visualize_audio import visualize_args
 from tests.conftest import tone
-from tests.test_router import catalog_tools
+from tests.test_router import catalog_tools, invoke
 from tests.test_router import run_chain as drive_chain
 
 VOICE, MUSIC, INTRO = "audio/aaaa0001.wav", "audio/aaaa0002.mp3", "audio/aaaa0003.wav"
 VIDEO = "video/bbbb0001.mp4"
 LISTING = {
-    VOICE: f'- {VOICE} (audio; 12.3 s, 16000 Hz, 1 ch; uploaded as "voice.wav")',
-    MUSIC: f'- {MUSIC} (audio; 30.0 s, 44100 Hz, 2 ch; uploaded as "music.mp3")',
-    INTRO: f'- {INTRO} (audio; 3.0 s, 16000 Hz, 1 ch; uploaded as "intro.wav")',
-    VIDEO: f'- {VIDEO} (video; uploaded as "clip.mp4")',
+    VOICE: SessionFile(VOICE, "voice.wav", None, 12.3),
+    MUSIC: SessionFile(MUSIC, "music.mp3", None, 30.0),
+    INTRO: SessionFile(INTRO, "intro.wav", None, 3.0),
+    VIDEO: SessionFile(VIDEO, "clip.mp4"),
 }
 
 
-def system(*names: str) -> SystemMessage:
-    lines = "\n".join(LISTING[n] for n in names)
-    return SystemMessage(f"You are AudioGPT.\n\nFiles in this session (use these exact names):\n{lines}\n\nBe brief.")
-
-
-def files(*names: str) -> list[ra.SessionFile]:
-    return rf.with_roles(ra.parse_files(system(*names).text))
+def files(*names: str) -> list[SessionFile]:
+    """The session's files as the agent binds them to the router (with the roles mixing reads)."""
+    return rf.with_roles([LISTING[n] for n in names])
 
 
 @pytest.fixture(scope="module")
@@ -479,7 +476,7 @@ def test_video_steps(router: OfflineRouter) -> None:
     ],
 )
 def test_honest_stops(router: OfflineRouter, text: str, names: tuple[str, ...], words: str | None) -> None:
-    msg = router.invoke([system(*names), HumanMessage(text)])
+    msg = invoke(router, files(*names), [HumanMessage(text)])
     if words is None:
         assert msg.tool_calls and msg.tool_calls[0]["args"]["factor"] == 0.25
     else:
@@ -487,14 +484,13 @@ def test_honest_stops(router: OfflineRouter, text: str, names: tuple[str, ...], 
 
 
 def test_unknown_duration_is_said(router: OfflineRouter) -> None:
-    listing = SystemMessage(f'Files in this session:\n- {VOICE} (audio; uploaded as "voice.wav")\n')
-    msg = router.invoke([listing, HumanMessage("cut the last 5 seconds")])
+    msg = invoke(router, [SessionFile(VOICE, "voice.wav")], [HumanMessage("cut the last 5 seconds")])
     assert not msg.tool_calls and "how long" in msg.text and VOICE in msg.text
 
 
 # ---- the chat loop: outputs thread through, replies describe results ----------------------------
 def run_chain(router: OfflineRouter, text: str, names: tuple[str, ...], outputs: list[dict[str, Any]]) -> Any:
-    calls, final = drive_chain(router, text, outputs, system(*names))
+    calls, final = drive_chain(router, text, outputs, files(*names))
     return calls, final.text
 
 
@@ -552,7 +548,7 @@ def test_read_the_transcript_aloud_speaks_the_earlier_result(router: OfflineRout
     assert calls[1]["args"]["text"] == "hello there"
     # across turns: the words the previous answer quoted
     history = [HumanMessage("transcribe voice.wav"), AIMessage(f"Transcript of {VOICE}: “good night”")]
-    msg = router.invoke([system(VOICE), *history, HumanMessage("read that out loud")])
+    msg = invoke(router, files(VOICE), [*history, HumanMessage("read that out loud")])
     assert msg.tool_calls[0]["name"] == "text_to_speech" and msg.tool_calls[0]["args"]["text"] == "good night"
 
 
@@ -563,7 +559,7 @@ def test_do_the_same_to_another_file(router: OfflineRouter) -> None:
         HumanMessage("by the way, what is the capital of France?"),
         AIMessage("I can't help with that."),
     ]
-    msg = router.invoke([system(VOICE, MUSIC), *history, HumanMessage("now do the same to the first file")])
+    msg = invoke(router, files(VOICE, MUSIC), [*history, HumanMessage("now do the same to the first file")])
     assert msg.tool_calls[0]["name"] == "speech_enhancement" and msg.tool_calls[0]["args"]["audio"] == VOICE
 
 

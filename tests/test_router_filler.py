@@ -9,8 +9,8 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from audiogpt.engines.router import OfflineRouter
-from tests.test_router import catalog_tools
-from tests.test_router_editing import INTRO, MUSIC, VOICE, files, system
+from tests.test_router import catalog_tools, invoke
+from tests.test_router_editing import INTRO, MUSIC, VOICE, files
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def stops(router: OfflineRouter, text: str, *names: str) -> Any:
 def test_numbers_no_reader_takes_are_refused(router: OfflineRouter, text: str, said: str) -> None:
     step = stops(router, text, VOICE)
     assert step.kind == "bad_args" and said in (step.problem or "")
-    msg = router.invoke([system(VOICE), HumanMessage(text)])
+    msg = invoke(router, files(VOICE), [HumanMessage(text)])
     assert not msg.tool_calls and said in msg.text
 
 
@@ -56,7 +56,7 @@ def test_out_of_range_values_are_refused_not_clamped(
 ) -> None:
     step = stops(router, text, *names)
     assert step.kind == "bad_args" and field in (step.problem or ""), (step.kind, step.problem)
-    msg = router.invoke([system(*names), HumanMessage(text)])
+    msg = invoke(router, files(*names), [HumanMessage(text)])
     assert not msg.tool_calls and "can't run" in msg.text
 
 
@@ -70,7 +70,7 @@ def test_out_of_range_values_are_refused_not_clamped(
     ],
 )
 def test_a_file_not_in_the_session_is_said_never_replaced(router: OfflineRouter, text: str, name: str) -> None:
-    msg = router.invoke([system(VOICE, MUSIC), HumanMessage(text)])
+    msg = invoke(router, files(VOICE, MUSIC), [HumanMessage(text)])
     assert not msg.tool_calls, msg.tool_calls
     assert f"I don't have {name}; this session has: voice.wav ({VOICE}), music.mp3 ({MUSIC})." in msg.text
 

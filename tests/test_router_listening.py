@@ -8,7 +8,7 @@ from langchain_core.messages import HumanMessage
 
 from audiogpt.engines.router import OfflineRouter
 from audiogpt.tools import CATALOG
-from tests.test_router import FILES, catalog_tools, system
+from tests.test_router import FILES, catalog_tools, invoke
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def test_the_phrasings_are_not_routing_examples() -> None:
 
 @pytest.mark.parametrize(("tool", "text"), CASES)
 def test_a_fresh_phrasing_reaches_its_tool(router: OfflineRouter, tool: str, text: str) -> None:
-    msg = router.invoke([system(FILES), HumanMessage(text + " in the file")])
+    msg = invoke(router, FILES, [HumanMessage(text + " in the file")])
     assert [c["name"] for c in msg.tool_calls] == [tool], msg.text
     args = msg.tool_calls[0]["args"]
     assert args["audio"].startswith("audio/")
@@ -74,7 +74,7 @@ def test_a_fresh_phrasing_reaches_its_tool(router: OfflineRouter, tool: str, tex
     ],
 )
 def test_the_target_is_read_from_the_request(router: OfflineRouter, text: str, expected: str) -> None:
-    call = router.invoke([system(FILES), HumanMessage(text)]).tool_calls[0]
+    call = invoke(router, FILES, [HumanMessage(text)]).tool_calls[0]
     assert call["args"]["target"] == expected
 
 
@@ -87,7 +87,7 @@ def test_the_target_is_read_from_the_request(router: OfflineRouter, text: str, e
     ],
 )
 def test_stems_and_speaker_counts_are_read(router: OfflineRouter, text: str, arg: str, value: object) -> None:
-    call = router.invoke([system(FILES), HumanMessage(text)]).tool_calls[0]
+    call = invoke(router, FILES, [HumanMessage(text)]).tool_calls[0]
     assert call["args"][arg] == value
 
 
@@ -99,7 +99,7 @@ def test_a_quoted_description_is_taken_as_it_is() -> None:
 
 
 def test_no_target_gets_the_tools_hint(router: OfflineRouter) -> None:
-    msg = router.invoke([system(FILES), HumanMessage("when does it happen in the file")])
+    msg = invoke(router, FILES, [HumanMessage("when does it happen in the file")])
     assert not msg.tool_calls
 
 
@@ -242,5 +242,5 @@ def test_a_quoted_target_reaches_the_tool_that_reads_quotes(
 ) -> None:
     """Quoted text is masked for the number and time readers, but a tool declaring ``reads_quotes``
     gets it as written (and the quotes do not send the request to text_to_speech)."""
-    (call,) = router.invoke([system(FILES), HumanMessage(text)]).tool_calls
+    (call,) = invoke(router, FILES, [HumanMessage(text)]).tool_calls
     assert call["name"] == tool and call["args"]["target"] == target

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
@@ -70,6 +70,7 @@ class OfflineRouter(BaseChatModel):
 
     min_similarity: float = 0.42
     tools: list[dict[str, Any]] = Field(default_factory=list)
+    files: list[Any] = Field(default_factory=list)  # the session's files (SessionFile), bound per turn
 
     @property
     def _llm_type(self) -> str:
@@ -84,6 +85,10 @@ class OfflineRouter(BaseChatModel):
     ) -> OfflineRouter:
         """A copy of the router that may call these tools (and no others)."""
         return self.model_copy(update={"tools": [convert_to_openai_tool(t) for t in tools]})
+
+    def for_session(self, files: Sequence[ra.SessionFile]) -> OfflineRouter:
+        """A copy of the router that knows the session's files (oldest first) as data."""
+        return self.model_copy(update={"files": list(files)})
 
     # ---- routing -----------------------------------------------------------------------------
     @property
@@ -227,7 +232,6 @@ class OfflineRouter(BaseChatModel):
 
     def respond(self, messages: Sequence[BaseMessage]) -> AIMessage:
         """The next tool call for this turn, or the final reply."""
-        system = "\n".join(m.text for m in messages if isinstance(m, SystemMessage))
         last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
         request = messages[last_human].text if last_human >= 0 else ""
         earlier = [str(m.text) for m in messages[: max(last_human, 0)] if isinstance(m, HumanMessage)]
@@ -239,7 +243,7 @@ class OfflineRouter(BaseChatModel):
         results = [rr.ToolResult.from_message(m, calls.get(m.tool_call_id)) for m in turn if isinstance(m, ToolMessage)]
         answers = [m.text for m in messages[: max(last_human, 0)] if isinstance(m, AIMessage) and m.text]
         quoted = re.findall(r"“([^”]+)”", answers[-1]) if answers else []
-        steps = self.plan(request, ra.parse_files(system), results, quoted[-1] if quoted else None)
+        steps = self.plan(request, list(self.files), results, quoted[-1] if quoted else None)
         done = len(results)
         runnable = next((i for i, s in enumerate(steps) if s.kind != "tool"), len(steps))
         if done < runnable and all(r.ok for r in results):

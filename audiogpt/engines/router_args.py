@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from audiogpt.engines.router_files import SessionFile, explicit_file, parse_files, upload_ref
+from audiogpt.engines.router_files import SessionFile, explicit_file, upload_ref
 from audiogpt.formats import extension_pattern
 from audiogpt.slots import LANGUAGE_NAME, LANGUAGES
 
-__all__ = ["SessionFile", "explicit_file", "parse_files", "upload_ref"]  # kept here for callers of router_args
+__all__ = ["SessionFile", "explicit_file", "upload_ref"]  # kept here for callers of router_args
 
 MAX_STEPS = 6  # a longer chain is almost always a misread request
 

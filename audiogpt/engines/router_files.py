@@ -1,7 +1,8 @@
-"""The session's files as the offline router sees them: read from the system prompt's file list,
-and picked for a step's file arguments: one audio file, a video, or an ordered list of audio files
-for concatenate_audio / mix_audio (with the mix's gains, offsets and ducking, which depend on which
-file is the voice and which the music)."""
+"""The session's files as the offline router sees them (``SessionFile`` data that the agent binds
+with ``OfflineRouter.for_session``, never text scraped from the prompt), and picked for a step's
+file arguments: one audio file, a video, or an ordered list of audio files for concatenate_audio /
+mix_audio (with the mix's gains, offsets and ducking, which depend on which file is the voice and
+which the music)."""
 
 from __future__ import annotations
 
@@ -34,32 +35,6 @@ def with_roles(files: list[SessionFile]) -> list[SessionFile]:
                 role = kind
         out.append(replace(f, role=role))
     return out
-
-
-_LABEL_RE = re.compile(r'uploaded as "([^"]*)"')
-_MADE_BY_RE = re.compile(r"made by (\w+)")
-_DURATION_RE = re.compile(r"\(\w+;\s*(\d+(?:\.\d+)?)\s*s\b")
-
-
-def parse_files(system_text: str) -> list[SessionFile]:
-    """The files listed in the system prompt (oldest first); [] when there is no such section."""
-    start = system_text.find("Files in this session")
-    if start < 0:
-        return []
-    files: list[SessionFile] = []
-    for line in system_text[start:].splitlines()[1:]:
-        line = line.strip()
-        if not line.startswith("- "):
-            if files or line:
-                break
-            continue
-        m = ARTIFACT_NAME_RE.search(line)
-        if m:
-            label, made, dur = _LABEL_RE.search(line), _MADE_BY_RE.search(line), _DURATION_RE.search(line)
-            files.append(
-                SessionFile(m.group(0), label and label.group(1), made and made.group(1), dur and float(dur.group(1)))
-            )
-    return files
 
 
 _NOUNS = r"(?:file|recording|clip|audio|one|upload|track|sample|sound|video|movie|take|song)"
