@@ -122,7 +122,7 @@ HELD_OUT = {
 
 def test_editing_routing_accuracy(router: OfflineRouter) -> None:
     examples = {name: tool.examples for name, tool in CATALOG.items()}
-    assert all(30 <= len(examples[tool]) <= 60 for tool in HELD_OUT)  # apply_audio_effect covers 17 effects
+    assert all(30 <= len(examples[tool]) <= 80 for tool in HELD_OUT)  # apply_audio_effect: 17 effects, many genres
     seen = {t.lower() for texts in examples.values() for t in texts}
     total, misses = 0, []
     for tool, phrasings in HELD_OUT.items():

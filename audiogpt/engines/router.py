@@ -36,6 +36,9 @@ from audiogpt.tools import CATALOG, PLANNED
 
 log = logging.getLogger(__name__)
 
+# where a long step may hold a clause of context: after , ; : and before but / because / so / since
+_CLAUSE_RE = re.compile(r"(?<=[,;:])\s+|\s+(?=(?:but|because|cause|so|since|though|although)\b)", re.IGNORECASE)
+_MIN_WORDS_TO_SPLIT = 8
 _INDEXES: dict[str, ExampleIndex] = {}
 _LOCK = threading.Lock()
 
@@ -45,6 +48,7 @@ def _groups(examples: dict[str, Any]) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = dict(examples.get("tools", {}))
     groups["help"] = examples.get("help", [])
     groups["thanks"] = examples.get("thanks", [])
+    groups["context"] = examples.get("context", [])
     for name, texts in examples.get("unsupported", {}).items():
         groups[f"unsupported:{name}"] = texts
     return groups
@@ -120,6 +124,19 @@ class OfflineRouter(BaseChatModel):
             return "unclear", scores
         return max(scores, key=lambda k: scores[k]), scores
 
+    def _ask_of(self, text: str) -> str:
+        """The step without its clauses of context: "my grandma sent me a voice note, but the fan is so
+        loud I can't hear her" → "but the fan is so loud I can't hear her". A clause is left out only
+        when it routes to "context" itself; a step whose clauses are all context (or none) is kept whole."""
+        masked, quotes = ra.mask_quotes(text)
+        parts = [p for p in _CLAUSE_RE.split(masked) if p.strip(" ,;:.!?")]
+        if len(parts) < 2 or len(masked.split()) < _MIN_WORDS_TO_SPLIT:
+            return text
+        kept = [p for p in parts if self.route(ra.unmask(p, quotes))[0] != "context"]
+        if not kept or len(kept) == len(parts):
+            return text
+        return ra.unmask(" ".join(p.strip() for p in kept), quotes).strip(" ,;:")
+
     def _closest(self, scores: dict[str, float]) -> list[str]:
         ranked = sorted(self._schemas, key=lambda n: scores.get(n, 0.0), reverse=True)
         if len(ranked) > 2 and scores.get(ranked[1], 0) - scores.get(ranked[2], 0) > 0.05:
@@ -136,8 +153,13 @@ class OfflineRouter(BaseChatModel):
         previous answer quoted (a transcript), for "read that out loud".
         """
         steps: list[Step] = []
-        for text in ra.split_steps(request):
-            step = self._plan_step(text, files, first=not steps)
+        aside: list[Step] = []  # context ("I run a podcast"), greetings and thanks around the asks
+        pieces = ra.split_steps(request)
+        for text in pieces:
+            step = self._plan_step(text, files)
+            if step.kind == "context" or (step.kind in ("help", "thanks") and len(pieces) > 1):
+                aside.append(step)
+                continue
             prev = steps[-1] if steps else None
             spec = CATALOG.get(prev.tool or "") if prev else None
             if prev and spec and spec.continues and re.fullmatch(spec.continues, text, re.I):  # "say 'hi', speed 0.8"
@@ -152,6 +174,9 @@ class OfflineRouter(BaseChatModel):
             steps.append(step)
             if step.kind not in ("tool", "no_text"):  # no_text may still take the text of an earlier step
                 break
+        if not steps:  # only context, greetings or thanks: a greeting is answered, context alone is unclear
+            said = next((s for s in aside if s.kind in ("help", "thanks")), None)
+            return [said or Step(request, "unclear", closest=aside[0].closest if aside else [])]
         extractor = next((t for t in rb.with_trait("video_to_audio") if t in self._schemas), None)
         if extractor and steps:
             extract = rb.video_first(steps[0], files)
@@ -164,16 +189,13 @@ class OfflineRouter(BaseChatModel):
             steps.insert(1, self._plan_step(steps[0].text, files, label=converter))
         return rb.bind(steps, files, list(results), self._arguments, said)
 
-    def _plan_step(self, text: str, files: list[ra.SessionFile], label: str | None = None, first: bool = True) -> Step:
+    def _plan_step(self, text: str, files: list[ra.SessionFile], label: str | None = None) -> Step:
         scores: dict[str, float] = {}
-        if label is None:
-            label, scores = self.route(text)
+        if label is None:  # routed without its clauses of context; arguments and files are read from all of it
+            label, scores = self.route(self._ask_of(text))
         closest = self._closest(scores)
-        if label in ("help", "thanks"):
-            # a greeting or "what can you do" is a whole request; as a later step it is a task we missed
-            return Step(text, label if first else "unclear", closest=closest)
-        if label == "unclear":
-            return Step(text, "unclear", closest=closest)
+        if label in ("help", "thanks", "context", "unclear"):
+            return Step(text, label, closest=closest)
         if label.startswith("unsupported:"):
             name = label.split(":", 1)[1]
             kind = "unsupported" if name in PLANNED else "other_task" if name in rr.other_tasks() else "off_topic"

@@ -36,7 +36,9 @@ _ACTION_VERBS = (
 )
 _SPLIT_RE = re.compile(
     r"\s*(?:;|\s(?:->|→|=>)\s|\bfollowed by\b|,?\s*\b(?:and then|and after that|after that|afterwards|and also|"
-    r"and finally|then)\b|[,.]\s*(?:next|finally|also|lastly)\b|[.]\s+(?=[A-Z])"
+    r"and finally|then)\b|[,.]\s*(?:next|finally|also|lastly)\b"
+    # a sentence end (not an abbreviation's dot): "I run a podcast. can you transcribe this?"
+    r"|(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<!\bmr)(?<!\bdr)(?<!\bst)[.!?]+\s+(?=[A-Za-z])"
     rf"|,?\s+and\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)|,\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)"
     # "…, and I need to know what they said"; "trim 5-15s, speed 1.1x, fade out"
     r"|,\s*(?:and|so)\s+(?=(?:i|we)\s+(?:need|want|would like|'d like)\b)|,\s+(?=(?:speed|tempo|pitch)\s+[x×+-]?\d))"

@@ -16,7 +16,7 @@ SHARED_EXAMPLES = "router_examples.yaml"
 
 
 def example_groups() -> dict[str, list[str]]:
-    """Label → example requests: every tool, "help", "thanks" and "unsupported:<name>".
+    """Label → example requests: every tool, "help", "thanks", "context" and "unsupported:<name>".
 
     A request a registered tool lists among its examples is that tool's: the same text in a shared
     group (a task no tool served before) is dropped, so a new tool takes over what it now serves
@@ -27,6 +27,7 @@ def example_groups() -> dict[str, list[str]]:
     claimed = {_key(t) for texts in groups.values() for t in texts}
     groups["help"] = list(shared.get("help") or [])
     groups["thanks"] = list(shared.get("thanks") or [])
+    groups["context"] = list(shared.get("context") or [])
     for name, texts in (shared.get("unsupported") or {}).items():
         if name not in CATALOG:
             groups[f"unsupported:{name}"] = [t for t in texts if _key(t) not in claimed]
@@ -58,6 +59,7 @@ def routing_examples() -> dict[str, Any]:
         "tools": {name: groups[name] for name in CATALOG},
         "help": groups["help"],
         "thanks": groups["thanks"],
+        "context": groups["context"],
         "unsupported": {k.split(":", 1)[1]: v for k, v in groups.items() if k.startswith("unsupported:")},
         "cues": cue_rows(),
     }
