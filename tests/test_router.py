@@ -376,3 +376,53 @@ def test_files_reach_the_router_as_data_not_prompt_text(router: OfflineRouter) -
     bound = router.for_session(FILES).invoke([listing, HumanMessage("transcribe dog.wav")])
     assert bound.tool_calls[0]["args"]["audio"] == UPLOAD
     assert router.files == []  # binding made a copy; the shared router keeps no session's files
+
+
+# ---- context around the asks (phrasings written for this test) -----------------------------------
+@pytest.mark.parametrize(
+    ("text", "tools"),
+    [
+        # a sentence of context before the ask no longer stops the plan
+        ("I host a weekly chess podcast. Could you write down what my guest says here?", ["speech_recognition"]),
+        # sentences that only tell, around the ask, are not steps of their own
+        (
+            "My nephew plays the cello. The recording is a bit quick for him. Could you slow it to 90%? "
+            "He gets upset otherwise.",
+            ["change_speed"],
+        ),
+        # a clause of context inside the step does not decide its tool
+        ("my aunt sent me a voicemail, but the washing machine is so loud I can't hear her", ["speech_enhancement"]),
+        # thanks and a greeting beside the ask are left out
+        ("Hello! Please transcribe this. Thanks a lot!", ["speech_recognition"]),
+    ],
+)
+def test_context_is_left_out_of_the_plan(router: OfflineRouter, text: str, tools: list[str]) -> None:
+    steps = router.plan(text, FILES)
+    assert [(s.kind, s.tool) for s in steps] == [("tool", t) for t in tools]
+
+
+def test_a_vague_ask_is_read_with_the_statement_beside_it(router: OfflineRouter) -> None:
+    steps = router.plan("our quiz app needs a buzzer sound, make three versions and keep the best", FILES)
+    assert [s.tool for s in steps] == ["text_to_audio"] and steps[0].args.get("candidates") == 3
+
+
+def test_context_alone_is_read_as_the_task(router: OfflineRouter) -> None:
+    # one sentence that only tells is the request itself, not context to drop
+    steps = router.plan("I want to hear the birds in this clip better, the traffic noise drowns them out", FILES)
+    assert steps and steps[0].kind == "tool"
+
+
+@pytest.mark.parametrize(
+    ("piece", "asks", "statement"),
+    [
+        ("Could you slow it down", True, False),
+        ("what is she saying", True, False),
+        ("I need the times when the bell rings", True, False),
+        ("He gets upset otherwise", False, True),
+        ("The recording is a bit quick for him", False, True),
+        ("speed 1.1x", False, False),  # a terse step is neither: it stays a step
+        ('It should say "hello"', True, False),
+    ],
+)
+def test_asks_and_statements(piece: str, asks: bool, statement: bool) -> None:
+    assert ra.asks(piece) is asks and ra.is_statement(piece) is statement

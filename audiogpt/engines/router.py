@@ -36,9 +36,10 @@ from audiogpt.tools import CATALOG, PLANNED
 
 log = logging.getLogger(__name__)
 
-# where a long step may hold a clause of context: after , ; : and before but / because / so / since
-_CLAUSE_RE = re.compile(r"(?<=[,;:])\s+|\s+(?=(?:but|because|cause|so|since|though|although)\b)", re.IGNORECASE)
+# where a long step may hold a clause of context: after , ; : and before but / because / since / though
+_CLAUSE_RE = re.compile(r"(?<=[,;:])\s+|\s+(?=(?:but|because|cause|since|though|although)\b)", re.IGNORECASE)
 _MIN_WORDS_TO_SPLIT = 8
+_NOT_ASKS = ("unclear", "context", "help", "thanks")
 _INDEXES: dict[str, ExampleIndex] = {}
 _LOCK = threading.Lock()
 
@@ -99,11 +100,11 @@ class OfflineRouter(BaseChatModel):
     def _schemas(self) -> dict[str, dict[str, Any]]:
         return {t["function"]["name"]: t["function"] for t in self.tools}
 
-    def route(self, text: str) -> tuple[str, dict[str, float]]:
+    def route(self, text: str, context: bool = True) -> tuple[str, dict[str, float]]:
         """The best label for one step and every label's score (classifier + similarity + cues).
 
         A step whose closest example is less similar than ``min_similarity``, and that no keyword
-        cue points to, is "unclear".
+        cue points to, is "unclear". With ``context=False`` the step cannot be mere context.
         """
         masked, quotes = ra.mask_quotes(text)
         masked = rb.neutral_names(masked)
@@ -120,9 +121,12 @@ class OfflineRouter(BaseChatModel):
             scores[named.group(1)] += 1.0
         elif named and f"unsupported:{named.group(1)}" in scores:  # "text_to_music prompt=…": a planned tool
             scores[f"unsupported:{named.group(1)}"] += 1.0
-        elif nearest < self.min_similarity and not cued:  # no example is close and no keyword speaks
+        best = max(scores, key=lambda k: scores[k])
+        if best == "context" and (not context or ra.asks(text)):  # a sentence that asks is never mere context
+            best = max((k for k in scores if k != "context"), key=lambda k: scores[k])
+        if best != "context" and nearest < self.min_similarity and not cued:  # no example is close, no cue speaks
             return "unclear", scores
-        return max(scores, key=lambda k: scores[k]), scores
+        return best, scores
 
     def _ask_of(self, text: str) -> str:
         """The step without its clauses of context: "my grandma sent me a voice note, but the fan is so
@@ -136,6 +140,23 @@ class OfflineRouter(BaseChatModel):
         if not kept or len(kept) == len(parts):
             return text
         return ra.unmask(" ".join(p.strip() for p in kept), quotes).strip(" ,;:")
+
+    def _asks_only(self, pieces: list[str]) -> list[str]:
+        """The pieces of a message that asks, without the sentences that only tell ("She gets frustrated
+        otherwise"). A statement beside an ask that itself reads as a task is its subject and is read
+        with it ("my game needs a coin pickup sound, make four versions"). Unchanged when no ask routes."""
+        kept: list[str] = []
+        for i, piece in enumerate(pieces):
+            if ra.is_statement(piece):
+                continue
+            beside = pieces[max(0, i - 1) : i + 2]
+            kept.append(", ".join(p for p in beside if p == piece or (ra.is_statement(p) and self._strength(p))))
+        return kept if any(self.route(self._ask_of(p))[0] not in _NOT_ASKS for p in kept) else pieces
+
+    def _strength(self, text: str) -> float:
+        """How surely a text names one task: its best label's score (0 when that is no task)."""
+        label, scores = self.route(self._ask_of(text))
+        return 0.0 if label in _NOT_ASKS else scores[label]
 
     def _closest(self, scores: dict[str, float]) -> list[str]:
         ranked = sorted(self._schemas, key=lambda n: scores.get(n, 0.0), reverse=True)
@@ -152,11 +173,34 @@ class OfflineRouter(BaseChatModel):
         turn so far, which tell the steps after them which file to work on; ``said`` the text the
         previous answer quoted (a transcript), for "read that out loud".
         """
-        steps: list[Step] = []
-        aside: list[Step] = []  # context ("I run a podcast"), greetings and thanks around the asks
         pieces = ra.split_steps(request)
+        if len(pieces) > 1 and any(ra.asks(p) for p in pieces):  # "I teach drama. … Could you clean it up?"
+            pieces = self._asks_only(pieces)
+        steps, aside = self._steps(pieces, files, context=True)
+        if not steps and any(s.kind == "context" for s in aside):  # nothing but context: read it as the task
+            steps, aside = self._steps(pieces, files, context=False)  # ("my uncle's toast is lost in the clatter")
+        if not steps:  # only greetings or thanks, or nothing a tool does
+            greeting = next((s for s in aside if s.kind in ("help", "thanks")), None)
+            return [greeting or Step(request, "unclear", closest=aside[0].closest if aside else [])]
+        extractor = next((t for t in rb.with_trait("video_to_audio") if t in self._schemas), None)
+        if extractor and steps:
+            extract = rb.video_first(steps[0], files)
+            if extract is not None and rb.edits_video(steps[0]):
+                return [Step(steps[0].text, "other_task", "video_editing", closest=steps[0].closest)]
+            if extract is not None:
+                steps.insert(0, self._plan_step(extract, files, label=extractor))
+        converter = next((t for t in rb.with_trait("format_converter") if t in self._schemas), None)
+        if converter and rb.converts_after(steps, converter):  # "rip the audio of clip.mp4 as mp3"
+            steps.insert(1, self._plan_step(steps[0].text, files, label=converter))
+        return rb.bind(steps, files, list(results), self._arguments, said)
+
+    def _steps(self, pieces: list[str], files: list[ra.SessionFile], context: bool) -> tuple[list[Step], list[Step]]:
+        """The steps of the pieces up to the first that cannot run, and the pieces left aside: context
+        ("I run a podcast"), and greetings or thanks beside an ask."""
+        steps: list[Step] = []
+        aside: list[Step] = []
         for text in pieces:
-            step = self._plan_step(text, files)
+            step = self._plan_step(text, files, context=context)
             if step.kind == "context" or (step.kind in ("help", "thanks") and len(pieces) > 1):
                 aside.append(step)
                 continue
@@ -174,25 +218,14 @@ class OfflineRouter(BaseChatModel):
             steps.append(step)
             if step.kind not in ("tool", "no_text"):  # no_text may still take the text of an earlier step
                 break
-        if not steps:  # only context, greetings or thanks: a greeting is answered, context alone is unclear
-            said = next((s for s in aside if s.kind in ("help", "thanks")), None)
-            return [said or Step(request, "unclear", closest=aside[0].closest if aside else [])]
-        extractor = next((t for t in rb.with_trait("video_to_audio") if t in self._schemas), None)
-        if extractor and steps:
-            extract = rb.video_first(steps[0], files)
-            if extract is not None and rb.edits_video(steps[0]):
-                return [Step(steps[0].text, "other_task", "video_editing", closest=steps[0].closest)]
-            if extract is not None:
-                steps.insert(0, self._plan_step(extract, files, label=extractor))
-        converter = next((t for t in rb.with_trait("format_converter") if t in self._schemas), None)
-        if converter and rb.converts_after(steps, converter):  # "rip the audio of clip.mp4 as mp3"
-            steps.insert(1, self._plan_step(steps[0].text, files, label=converter))
-        return rb.bind(steps, files, list(results), self._arguments, said)
+        return steps, aside
 
-    def _plan_step(self, text: str, files: list[ra.SessionFile], label: str | None = None) -> Step:
+    def _plan_step(
+        self, text: str, files: list[ra.SessionFile], label: str | None = None, context: bool = True
+    ) -> Step:
         scores: dict[str, float] = {}
         if label is None:  # routed without its clauses of context; arguments and files are read from all of it
-            label, scores = self.route(self._ask_of(text))
+            label, scores = self.route(self._ask_of(text) if context else text, context)
         closest = self._closest(scores)
         if label in ("help", "thanks", "context", "unclear"):
             return Step(text, label, closest=closest)

@@ -37,8 +37,8 @@ _ACTION_VERBS = (
 _SPLIT_RE = re.compile(
     r"\s*(?:;|\s(?:->|→|=>)\s|\bfollowed by\b|,?\s*\b(?:and then|and after that|after that|afterwards|and also|"
     r"and finally|then)\b|[,.]\s*(?:next|finally|also|lastly)\b"
-    # a sentence end (not an abbreviation's dot): "I run a podcast. can you transcribe this?"
-    r"|(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<!\bmr)(?<!\bdr)(?<!\bst)[.!?]+\s+(?=[A-Za-z])"
+    # a sentence end before a capital (not an abbreviation's dot): "I run a podcast! Can you transcribe this?"
+    r"|(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<!\bmr)(?<!\bdr)(?<!\bst)(?:[.]+\s+(?=[a-z])|[.!?]+\s+(?=(?-i:[A-Z])))"
     rf"|,?\s+and\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)|,\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)"
     # "…, and I need to know what they said"; "trim 5-15s, speed 1.1x, fade out"
     r"|,\s*(?:and|so)\s+(?=(?:i|we)\s+(?:need|want|would like|'d like)\b)|,\s+(?=(?:speed|tempo|pitch)\s+[x×+-]?\d))"
@@ -80,6 +80,36 @@ _ONLY_PRONOUN_RE = re.compile(
     r"sort out)\s+(?:it|that|them|this)(?:\s+(?:please|pls|for me))?",
     re.IGNORECASE,
 )
+
+
+# a sentence that asks: a request verb first, a question, "can you", "please", "I need", "should"…
+_ASK_RE = re.compile(
+    rf"^(?:please\s+|pls\s+|now\s+|just\s+)?(?:{_ACTION_VERBS})\b|^(?:what|when|where|how|which|why|is|are|does|do|did)\b"
+    r"|\b(?:can|could|would|will)\s+(?:you|u|it|we|i)\b|\b(?:please|pls|plz|kindly)\b|\bhelp\b|\blet'?s\b"
+    r"|\b(?:i|we)(?:'d|\s+would)?\s+(?:really\s+)?(?:like|love|want|need|wish|prefer)\b|\bwhat (?:i|we) (?:need|want)\b"
+    r"|\b(?:should|must|has to|have to|needs? to|ought to)\b"
+    r"|\bwould be (?:perfect|great|nice|ideal|good|amazing|awesome)\b",
+    re.IGNORECASE,
+)
+# a sentence that tells: it opens with its subject ("The recording is too fast for her", "We publish tomorrow")
+_STATEMENT_RE = re.compile(
+    r"^(?:so\s+|and\s+|but\s+|also\s+|honestly\s+|basically\s+)?(?:i|i'm|im|i've|i'd|we|we're|we've|my|our|it|it's|its|"
+    r"this|that|these|those|the|she|he|they|they're|there|there's|his|her|their|you|your)\b",
+    re.IGNORECASE,
+)
+
+
+def asks(piece: str) -> bool:
+    """Whether a step's text is worded as a request (an order, a question, "can you…", "I need…")."""
+    masked, quotes = mask_quotes(piece.strip())
+    return bool(quotes) or bool(_ASK_RE.search(masked))
+
+
+def is_statement(piece: str) -> bool:
+    """A sentence that only tells something ("She gets frustrated otherwise"): it opens with its subject,
+    has four words or more, and neither asks nor quotes. In a message that also asks, it is context."""
+    masked = mask_quotes(piece.strip())[0]
+    return len(masked.split()) >= 4 and bool(_STATEMENT_RE.match(masked)) and not asks(piece)
 
 
 def split_steps(text: str) -> list[str]:
