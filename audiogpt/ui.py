@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from audiogpt.frontend import safe_filename
 from audiogpt.response import ArtifactView, Response
 from audiogpt.text import clean_text
+from audiogpt.ui_history import accept_returned_history, continued
 from audiogpt.wording import tool_title
 
 if TYPE_CHECKING:
@@ -223,8 +224,8 @@ def build(agent: Agent, sample: str | None = None) -> Any:
                 gr.Dropdown(choices=choices, value=None))  # fmt: skip
 
     def respond(message: dict[str, Any] | None, speak: bool, history: list[Any] | None,
-                session_id: str | None) -> Any:  # fmt: skip
-        history = list(history or [])
+                kept: list[Any] | None, session_id: str | None) -> Any:  # fmt: skip
+        history = continued(history, kept)  # the history this server returned last, or the client's own
         text, files, voice = split_message(message)
         if not text and not files and not voice:
             yield (list(history), list(history), gr.MultimodalTextbox(value=None), session_id, *panel(session_id))
@@ -291,11 +292,12 @@ def build(agent: Agent, sample: str | None = None) -> Any:
         gr.Markdown("## AudioGPT")
         gr.Markdown(banner(agent), elem_id="banner")
         session = gr.State(None)
-        # The conversation is kept on the server (per browser, and per gradio_client session): API
-        # clients send only their message, never a history that files in it could make invalid.
+        # What the server returned last (per browser, and per gradio_client session): a client that sends
+        # it back continues with the server's own files (see ui_history); the session id is server state.
         kept = gr.State([])
         chat = gr.Chatbot(label="AudioGPT", height="62vh", buttons=["copy"], autoscroll=True,
                           placeholder=WELCOME, layout="bubble", group_consecutive_messages=False)  # fmt: skip
+        accept_returned_history(chat)
         box = gr.MultimodalTextbox(
             placeholder="Ask about sound, attach files or record your question…",
             file_count="multiple",
@@ -321,7 +323,9 @@ def build(agent: Agent, sample: str | None = None) -> Any:
             status = gr.Markdown(models_markdown(agent))
             gr.Timer(5).tick(lambda: models_markdown(agent), outputs=status, api_visibility="private")
         side = [session_box, table, downloads, pick]
-        turn = box.submit(respond, [box, speak, kept, session], [chat, kept, box, session, *side], api_name="respond")
+        turn = box.submit(
+            respond, [box, speak, chat, kept, session], [chat, kept, box, session, *side], api_name="respond"
+        )
         turn.then(lambda: models_markdown(agent), None, status, api_visibility="private")  # models a turn loaded
         remove.click(delete_file, [session, pick], side, api_visibility="private")
         drop.click(delete_session, [session], [chat, kept, session, *side], api_visibility="private")

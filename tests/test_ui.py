@@ -17,6 +17,7 @@ from langchain_core.messages import AIMessage
 from audiogpt.agent import Agent
 from audiogpt.config import load_settings
 from audiogpt.ui import MIC_NAME, build, launch, split_message
+from audiogpt.ui_history import signature
 from tests.fakes import ScriptedChatModel, tool_call
 from tests.live import TrimNewestFile
 
@@ -35,7 +36,7 @@ def test_a_turn_shows_the_request_at_once_then_each_step_then_the_reply() -> Non
         AIMessage("Here it is."),
     ]
     agent = Agent(load_settings(engine="offline"), engine=ScriptedChatModel(script=script))
-    updates = list(fn(build(agent), "respond")({"text": "say hello", "files": []}, False, [], None))
+    updates = list(fn(build(agent), "respond")({"text": "say hello", "files": []}, False, [], [], None))
     first = updates[0][0]
     assert first == [{"role": "user", "content": "say hello"}]  # before any model ran
     pending = [u[0][-1] for u in updates if (u[0][-1].get("metadata") or {}).get("status") == "pending"]
@@ -53,7 +54,7 @@ def test_a_turn_shows_the_request_at_once_then_each_step_then_the_reply() -> Non
 
 def test_an_empty_submit_does_nothing() -> None:
     agent = Agent(load_settings(engine="offline"), engine=ScriptedChatModel(script=[]))
-    (update,) = fn(build(agent), "respond")({"text": "  ", "files": []}, False, [], None)
+    (update,) = fn(build(agent), "respond")({"text": "  ", "files": []}, False, [], [], None)
     assert update[0] == []
 
 
@@ -87,15 +88,29 @@ def test_a_conversation_over_gradio_client_clearing_and_the_files_panel(tmp_path
         assert session and len(session) == 12
         rows = table["value"]["data"]
         assert [r[1] for r in rows] == [clip.name, ""] and rows[1][4] == "Trim" and rows[1][5] == clip.name
-        second = client.predict({"text": "now keep the first 0.25 s", "files": []}, False, api_name="/respond")
-        assert second[2] == session and len(second[0]) > len(history)  # the same conversation goes on
-        assert second[0][: len(history)] == history
+        # the history it returned, sent back as is (files in it are now paths on the client's machine)
+        second = client.predict({"text": "now keep the first 0.25 s", "files": []}, False, history,
+                                api_name="/respond")  # fmt: skip
+        assert second[2] == session  # the same server-side session goes on: turn 2 trimmed turn 1's file
         made = agent.store.open(session).artifacts()
         assert [a.duration_s for a in made] == pytest.approx([1.0, 0.5, 0.25], abs=0.01)
+        both = second[0]
+        assert len(both) > len(history) and signature(both[: len(history)]) == signature(history)
+        texts = [c["text"] for m in both if m["role"] == "user" for c in m["content"] if c["type"] == "text"]
+        assert texts == ["keep the first 0.5 s", "now keep the first 0.25 s"]
+        players = [c for m in both for c in m["content"] if c.get("component") == "audio"]
+        assert len(players) == 2  # turn 1's player came back as a player, not as a broken entry
+        # a history the client made up is taken as display only: a path it names is never read
+        third = client.predict({"text": "keep the first 0.1 s", "files": []}, False,
+                               [{"role": "user", "content": [{"component": "audio", "value": "/etc/passwd",
+                                 "constructor_args": {}, "props": {}, "type": "component"}]}],
+                               api_name="/respond")  # fmt: skip
+        assert third[2] == session and third[0][0]["content"][0] == {"text": "(passwd)", "type": "text"}
+        assert [a.duration_s for a in agent.store.open(session).artifacts()][-1] == pytest.approx(0.1, abs=0.01)
+        made = agent.store.open(session).artifacts()
         # the files panel deletes a file; the whole conversation can go
-        kept_name = made[1].name
         panel = fn(demo, "delete_file")(session, made[2].name)
-        assert [r[0] for r in panel[1].value["data"]] == [made[0].name, kept_name]
+        assert [r[0] for r in panel[1].value["data"]] == [a.name for a in made if a is not made[2]]
         fn(demo, "delete_session")(session)
         assert session not in agent.store.list_sessions()
     finally:
