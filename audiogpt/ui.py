@@ -62,8 +62,11 @@ class FilePublisher:
 def split_message(message: dict[str, Any] | None) -> tuple[str, list[str], str | None]:
     """(typed text, files, spoken request) of a multimodal textbox message.
 
-    A microphone recording arrives as a file named ``audio.wav``; with no typed text it is the
-    spoken request (never material to work on), with typed text it is a file like any other.
+    A microphone recording arrives as a file named ``audio.wav``; with no typed text it is taken
+    for the spoken request, with typed text it is a file like any other. An upload may carry the
+    same name and Gradio gives nothing else to tell them apart, so the agent decides by content
+    (``voice_may_be_file``): no words heard, or longer than a question, and it is kept as a file.
+    See docs/ui/README.md.
     """
     message = message or {}
     text = clean_text(message.get("text")).strip()  # invalid UTF-8, surrogates, controls
@@ -245,7 +248,8 @@ def build(agent: Agent, sample: str | None = None) -> Any:
         def work() -> None:
             try:
                 result["resp"] = agent.run(text, files=files, session=session_id or None, speak=speak,
-                                           voice=voice, on_event=lambda k, d: events.put((k, d)))  # fmt: skip
+                                           voice=voice, voice_may_be_file=True,
+                                           on_event=lambda k, d: events.put((k, d)))  # fmt: skip
             except Exception:  # keep serving whatever happened
                 log.exception("turn failed")
             finally:

@@ -65,6 +65,18 @@ def test_a_microphone_recording_is_the_spoken_request_not_a_file() -> None:
         "transcribe this", [f"/c/1/{MIC_NAME}"], None)  # fmt: skip
 
 
+def test_a_long_recording_named_like_the_microphones_is_a_file_without_being_transcribed(tmp_path: Path) -> None:
+    upload = tmp_path / MIC_NAME
+    sf.write(upload, np.full(16000 * 31, 0.05, dtype=np.float32), 16000)  # longer than any spoken question
+    agent = Agent(load_settings(engine="offline", preload=[]), engine=ScriptedChatModel(script=[]))
+    steps: list[str] = []
+    resp = agent.run("", voice=upload, voice_may_be_file=True, on_event=lambda kind, d: steps.append(d.get("tool")))
+    assert steps == []  # not sent to speech recognition at all
+    (kept,) = agent.store.open(resp.session_id).artifacts()
+    assert kept.label == MIC_NAME and kept.duration_s == pytest.approx(31.0)
+    assert "kept it as a file" in resp.text
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -138,14 +150,26 @@ def test_a_spoken_request_with_a_file_analyses_the_file(tmp_path: Path) -> None:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         out = client.predict({"text": "", "files": [handle_file(str(mic)), handle_file(str(dog))]}, False,
                              api_name="/respond")  # fmt: skip
+        session = out[2]
+        (only,) = agent.store.open(session).artifacts()  # the recording of the question is no session file
+        # an upload that happens to share the microphone's file name, a sound with no words, sent without text
+        tone = tmp_path / "upload" / MIC_NAME
+        tone.parent.mkdir()
+        shutil.copy(dog, tone)
+        later = client.predict({"text": "", "files": [handle_file(str(tone))]}, False, out[0], api_name="/respond")
     finally:
         demo.close()
-    session = out[2]
-    (only,) = agent.store.open(session).artifacts()  # the recording of the question is no session file
     assert only.label == "dog.wav"
     steps = [m for m in out[0] if m.get("metadata")]
     assert [m["metadata"]["title"] for m in steps] == ["Sound events"]
-    assert only.name in steps[0]["content"][0]["text"] or "dog.wav" in str(out[0])
+    assert only.name in steps[-1]["content"][0]["text"] or "dog.wav" in str(out[0])
+    assert later[2] == session
+    kept = agent.store.open(session).artifacts()
+    assert [a.label for a in kept] == ["dog.wav", MIC_NAME]  # not lost: a file of the conversation
+    assert sf.read(kept[1].path)[0].shape == sf.read(tone)[0].shape
+    replies = [c["text"] for m in later[0][len(out[0]) :] if m["role"] == "assistant" for c in m["content"]
+               if c["type"] == "text"]  # fmt: skip
+    assert any(f"heard no spoken request in {MIC_NAME}, so I kept it as a file" in r for r in replies), replies
 
 
 def test_file_examples_carry_a_real_sample_file(tmp_path: Path) -> None:
