@@ -90,15 +90,17 @@ def _shown_name(art: ArtifactView) -> str:
 
 
 def response_messages(resp: Response, publish: Callable[..., str] = lambda p, n=None: p) -> list[dict[str, Any]]:
-    """The assistant's messages for one Response: the reply, then each file with its own player
-    (and download) and picture, then event timelines. ``publish(path, name)`` turns a session
-    file into the copy the browser gets (a :class:`FilePublisher`)."""
+    """The assistant's messages for one Response: each file with its own player (and download) and
+    picture, then event timelines, then the reply's text. The text comes last so that the chat,
+    which follows a turn to its bottom, ends on it: placed first it was scrolled out of view above
+    large pictures. ``publish(path, name)`` turns a session file into the copy the browser gets
+    (a :class:`FilePublisher`)."""
     import gradio as gr
 
     text = resp.text
     if resp.query_transcript:
         text = f"*(heard: {resp.query_transcript})*\n\n{text}"
-    out: list[dict[str, Any]] = [{"role": "assistant", "content": text}]
+    out: list[dict[str, Any]] = []
     speech = resp.speech.name if resp.speech else None
     for art in resp.artifacts:
         title = f"{tool_title(art.tool)}: {_shown_name(art)}" if art.tool else _shown_name(art)
@@ -122,7 +124,7 @@ def response_messages(resp: Response, publish: Callable[..., str] = lambda p, n=
         for pic in call.plots:
             image = gr.Image(value=publish(pic), label=tool_title(call.tool), show_label=False)
             out.append({"role": "assistant", "content": image})
-    return out
+    return [*out, {"role": "assistant", "content": text}]
 
 
 def step_message(event: dict[str, Any]) -> dict[str, Any]:
@@ -299,7 +301,7 @@ def build(agent: Agent, sample: str | None = None) -> Any:
         # What the server returned last (per browser, and per gradio_client session): a client that sends
         # it back continues with the server's own files (see ui_history); the session id is server state.
         kept = gr.State([])
-        chat = gr.Chatbot(label="AudioGPT", height="62vh", buttons=["copy"], autoscroll=True,
+        chat = gr.Chatbot(label="AudioGPT", height="62vh", buttons=["copy"], autoscroll=True, elem_id="chat",
                           placeholder=WELCOME, layout="bubble", group_consecutive_messages=False)  # fmt: skip
         accept_returned_history(chat)
         box = gr.MultimodalTextbox(
