@@ -40,7 +40,8 @@ def test_say_in_a_calm_voice(agent: Agent) -> None:
     # the embedded voice has one style: the reply says "calm" was not applied, and the words are still spoken
     assert "one speaking style, so “calm” was not applied" in resp.text
     assert "welcome home" in resp.text
-    assert resp.artifacts[0].duration_s and resp.artifacts[0].duration_s > 0.4
+    heard = agent.run("transcribe it", session=resp.session_id)  # spoken as asked, without the style words
+    assert wer("welcome home", heard.tool_calls[0].observation.split('"')[1]) == 0.0
 
 
 def test_speak_then_transcribe_then_find_speech_chain(agent: Agent, tmp_path: Path) -> None:
