@@ -60,15 +60,31 @@ def page(chromium: str) -> Iterator[Chromium]:
         demo.close()
 
 
-def test_after_a_turn_with_large_pictures_the_answer_text_is_in_view(page: Chromium) -> None:
-    page.type_and_enter("say 'welcome home, it is good to see you', then show me its spectrogram")
-    # the turn is over when the session id shows and the textbox takes input again
-    page.wait_for("[...document.querySelectorAll('input, textarea')].some(e => /^[0-9a-f]{12}$/.test(e.value))", 180)
-    loaded = "(() => { const imgs = [...document.querySelectorAll('#chat img')];"
-    page.wait_for(loaded + "return imgs.length >= 2 && imgs.every(i => i.complete && i.naturalHeight > 0); })()", 30)
+def finish_turn(page: Chromium, pictures: int) -> None:
+    """Waits until the turn is over (the textbox takes input again) and its pictures have loaded."""
+    page.wait_for("!document.querySelector('textarea').disabled", 180)
+    images = "[...document.querySelectorAll('#chat img')]"
+    page.wait_for(f"{images}.length >= {pictures} && {images}.every(i => i.complete && i.naturalHeight > 0)")
     page.js("new Promise(r => setTimeout(r, 1500))")  # let any scrolling after the pictures loaded settle
-    where = page.js(_WHERE % json.dumps("I spoke"))
+
+
+def in_view(page: Chromium, words: str) -> dict[str, float]:
+    where = page.js(_WHERE % json.dumps(words))
     assert where and not where.get("unscrolled"), where
     assert where["scrollHeight"] > where["clientHeight"] * 1.5, where  # the pictures make the chat scroll
     # the answer's first line is inside the visible part of the chat
     assert where["viewTop"] <= where["top"] and where["top"] + 16 <= where["viewBottom"], where
+    return dict(where)
+
+
+def test_after_a_turn_with_large_pictures_the_answer_text_is_in_view(page: Chromium) -> None:
+    page.type_and_enter("say 'welcome home, it is good to see you', then show me its spectrogram")
+    page.wait_for("[...document.querySelectorAll('input, textarea')].some(e => /^[0-9a-f]{12}$/.test(e.value))", 180)
+    finish_turn(page, pictures=2)
+    in_view(page, "I spoke")
+    # a second turn in the browser goes on from the first (the chat sends its history back each turn)
+    page.type_and_enter("make it louder")
+    page.wait_for("document.querySelector('#chat').innerText.includes('Applied gain')", 180)
+    finish_turn(page, pictures=3)
+    in_view(page, "Applied gain")
+    assert "I spoke" in page.js("document.querySelector('#chat').innerText")  # the first turn is still shown
