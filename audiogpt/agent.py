@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HISTORY_TURNS = 10  # earlier turns given to the engine as context
+# A recording that may be an upload is a spoken request only up to this long: a question takes
+# seconds; a minute of audio sent without a word of text is material to work on.
+MAX_SPOKEN_REQUEST_S = 30.0
 
 
 class Agent:
@@ -82,11 +85,13 @@ class Agent:
 
     def run(self, text: str = "", files: Sequence[str | os.PathLike[str]] = (), session: str | None = None,
             speak: bool = False, voice: str | os.PathLike[str] | None = None,
-            on_event: EventCallback | None = None) -> Response:  # fmt: skip
+            on_event: EventCallback | None = None, voice_may_be_file: bool = False) -> Response:  # fmt: skip
         """One turn: ``text`` (or a spoken ``voice`` recording) with optional ``files`` → Response.
 
         ``on_event(kind, data)`` hears each tool step start and finish and model progress while
-        the turn runs (see :mod:`audiogpt.events`).
+        the turn runs (see :mod:`audiogpt.events`). ``voice_may_be_file``: ``voice`` may be an upload
+        rather than a spoken request (the chat UI cannot tell by name); it is then kept as a file of
+        the conversation when it holds no request (see :meth:`_hear`).
 
         Raises :class:`UserError` only for an unknown ``session`` id; every other problem comes
         back inside the Response (``error`` set) with the session and its files intact.
@@ -104,8 +109,14 @@ class Agent:
             for f in files:
                 sess.ingest(f, limits.max_upload_mb, limits.max_duration_s, limits.decode(), pending=True)
             if voice is not None:
-                query_transcript = self._hear(voice, on_event)
-                text = f"{text} {query_transcript}".strip()
+                query_transcript = self._hear(voice, on_event, voice_may_be_file)
+                if query_transcript is None:  # no request in it: a file like any other upload, never lost
+                    limit_mb, limit_s = limits.max_upload_mb, limits.max_duration_s
+                    kept = sess.ingest(voice, limit_mb, limit_s, limits.decode(), pending=True)
+                    if not text.strip():
+                        raise UserError(f"I heard no spoken request in {kept.label or kept.name}, so I kept it as a "
+                                        "file of this conversation; type or say what to do with it")  # fmt: skip
+                text = f"{text} {query_transcript or ''}".strip()
             if not text.strip():
                 raise UserError("the request is empty: type or say what you want done")
         except UserError as exc:
@@ -126,19 +137,30 @@ class Agent:
             response.session_id = ""
         return response
 
-    def _hear(self, voice: str | os.PathLike[str], on_event: EventCallback | None) -> str:
+    def _hear(
+        self, voice: str | os.PathLike[str], on_event: EventCallback | None, may_be_file: bool = False
+    ) -> str | None:
         """The words of a spoken request, transcribed outside the conversation's session.
 
         The recording is a request, not material: were it a session file it would be the newest
         one, and "what sounds are in this recording?" would analyse the question itself.
+        With ``may_be_file``, a recording longer than ``MAX_SPOKEN_REQUEST_S`` or with no words in it
+        (Whisper behind its voice-activity filter) is no request: None, and the caller keeps it as a file.
         """
         limits = self.settings.limits
         scratch = self.store.create(title="(spoken request)")
         try:
             heard = scratch.ingest(voice, limits.max_upload_mb, limits.max_duration_s, limits.decode())
+            if may_be_file and (heard.duration_s or 0.0) > MAX_SPOKEN_REQUEST_S:
+                return None
             listener = self.handler_cls(scratch, self.pool, limits)
             listener.on_event = on_event
-            return ModalityTransformer(listener).to_text(heard.name)
+            try:
+                return ModalityTransformer(listener).to_text(heard.name)
+            except UserError:
+                if may_be_file:
+                    return None
+                raise
         finally:
             self.store.delete(scratch.id)
 

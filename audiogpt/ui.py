@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from audiogpt.frontend import safe_filename
 from audiogpt.response import ArtifactView, Response
 from audiogpt.text import clean_text
+from audiogpt.ui_history import accept_returned_history, continued
 from audiogpt.wording import tool_title
 
 if TYPE_CHECKING:
@@ -61,8 +62,11 @@ class FilePublisher:
 def split_message(message: dict[str, Any] | None) -> tuple[str, list[str], str | None]:
     """(typed text, files, spoken request) of a multimodal textbox message.
 
-    A microphone recording arrives as a file named ``audio.wav``; with no typed text it is the
-    spoken request (never material to work on), with typed text it is a file like any other.
+    A microphone recording arrives as a file named ``audio.wav``; with no typed text it is taken
+    for the spoken request, with typed text it is a file like any other. An upload may carry the
+    same name and Gradio gives nothing else to tell them apart, so the agent decides by content
+    (``voice_may_be_file``): no words heard, or longer than a question, and it is kept as a file.
+    See docs/ui/README.md.
     """
     message = message or {}
     text = clean_text(message.get("text")).strip()  # invalid UTF-8, surrogates, controls
@@ -86,15 +90,17 @@ def _shown_name(art: ArtifactView) -> str:
 
 
 def response_messages(resp: Response, publish: Callable[..., str] = lambda p, n=None: p) -> list[dict[str, Any]]:
-    """The assistant's messages for one Response: the reply, then each file with its own player
-    (and download) and picture, then event timelines. ``publish(path, name)`` turns a session
-    file into the copy the browser gets (a :class:`FilePublisher`)."""
+    """The assistant's messages for one Response: each file with its own player (and download) and
+    picture, then event timelines, then the reply's text. The text comes last so that the chat,
+    which follows a turn to its bottom, ends on it: placed first it was scrolled out of view above
+    large pictures. ``publish(path, name)`` turns a session file into the copy the browser gets
+    (a :class:`FilePublisher`)."""
     import gradio as gr
 
     text = resp.text
     if resp.query_transcript:
         text = f"*(heard: {resp.query_transcript})*\n\n{text}"
-    out: list[dict[str, Any]] = [{"role": "assistant", "content": text}]
+    out: list[dict[str, Any]] = []
     speech = resp.speech.name if resp.speech else None
     for art in resp.artifacts:
         title = f"{tool_title(art.tool)}: {_shown_name(art)}" if art.tool else _shown_name(art)
@@ -118,7 +124,7 @@ def response_messages(resp: Response, publish: Callable[..., str] = lambda p, n=
         for pic in call.plots:
             image = gr.Image(value=publish(pic), label=tool_title(call.tool), show_label=False)
             out.append({"role": "assistant", "content": image})
-    return out
+    return [*out, {"role": "assistant", "content": text}]
 
 
 def step_message(event: dict[str, Any]) -> dict[str, Any]:
@@ -223,8 +229,8 @@ def build(agent: Agent, sample: str | None = None) -> Any:
                 gr.Dropdown(choices=choices, value=None))  # fmt: skip
 
     def respond(message: dict[str, Any] | None, speak: bool, history: list[Any] | None,
-                session_id: str | None) -> Any:  # fmt: skip
-        history = list(history or [])
+                kept: list[Any] | None, session_id: str | None) -> Any:  # fmt: skip
+        history = continued(history, kept)  # the history this server returned last, or the client's own
         text, files, voice = split_message(message)
         if not text and not files and not voice:
             yield (list(history), list(history), gr.MultimodalTextbox(value=None), session_id, *panel(session_id))
@@ -244,7 +250,8 @@ def build(agent: Agent, sample: str | None = None) -> Any:
         def work() -> None:
             try:
                 result["resp"] = agent.run(text, files=files, session=session_id or None, speak=speak,
-                                           voice=voice, on_event=lambda k, d: events.put((k, d)))  # fmt: skip
+                                           voice=voice, voice_may_be_file=True,
+                                           on_event=lambda k, d: events.put((k, d)))  # fmt: skip
             except Exception:  # keep serving whatever happened
                 log.exception("turn failed")
             finally:
@@ -291,11 +298,12 @@ def build(agent: Agent, sample: str | None = None) -> Any:
         gr.Markdown("## AudioGPT")
         gr.Markdown(banner(agent), elem_id="banner")
         session = gr.State(None)
-        # The conversation is kept on the server (per browser, and per gradio_client session): API
-        # clients send only their message, never a history that files in it could make invalid.
+        # What the server returned last (per browser, and per gradio_client session): a client that sends
+        # it back continues with the server's own files (see ui_history); the session id is server state.
         kept = gr.State([])
-        chat = gr.Chatbot(label="AudioGPT", height="62vh", buttons=["copy"], autoscroll=True,
+        chat = gr.Chatbot(label="AudioGPT", height="62vh", buttons=["copy"], autoscroll=True, elem_id="chat",
                           placeholder=WELCOME, layout="bubble", group_consecutive_messages=False)  # fmt: skip
+        accept_returned_history(chat)
         box = gr.MultimodalTextbox(
             placeholder="Ask about sound, attach files or record your question…",
             file_count="multiple",
@@ -321,7 +329,9 @@ def build(agent: Agent, sample: str | None = None) -> Any:
             status = gr.Markdown(models_markdown(agent))
             gr.Timer(5).tick(lambda: models_markdown(agent), outputs=status, api_visibility="private")
         side = [session_box, table, downloads, pick]
-        turn = box.submit(respond, [box, speak, kept, session], [chat, kept, box, session, *side], api_name="respond")
+        turn = box.submit(
+            respond, [box, speak, chat, kept, session], [chat, kept, box, session, *side], api_name="respond"
+        )
         turn.then(lambda: models_markdown(agent), None, status, api_visibility="private")  # models a turn loaded
         remove.click(delete_file, [session, pick], side, api_visibility="private")
         drop.click(delete_session, [session], [chat, kept, session, *side], api_visibility="private")

@@ -96,8 +96,9 @@ class PiperTTS(FoundationModel):
         if speed <= 0:
             raise UserError(f"speed must be positive, got {speed}")
         self.load()
+        speaker, notes = self._speaker(inputs.style)
         # Piper's length_scale stretches phoneme durations: the voice's own default divided by speed.
-        syn_config = SynthesisConfig(length_scale=self.voice.config.length_scale / speed)
+        syn_config = SynthesisConfig(length_scale=self.voice.config.length_scale / speed, speaker_id=speaker)
         pieces = split_sentences(text)
         chunks = []
         for done, piece in enumerate(pieces):  # one piece at a time: progress, and a stop between pieces
@@ -110,4 +111,24 @@ class PiperTTS(FoundationModel):
         samples = np.concatenate(chunks).astype(np.float32) / INT16_SCALE
         audio = Audio(samples, int(self.voice.config.sample_rate))
         log.debug("spoke %d characters as %.2f s of audio", len(text), audio.duration_s)
-        return ModelOutput(audio=[audio], info={"voice": self.model_id, "speed": speed})
+        info: dict[str, object] = {"voice": self.model_id, "speed": speed}
+        if speaker is not None:
+            info["speaker"] = inputs.style
+        return ModelOutput(audio=[audio], info=info, notes=notes)
+
+    def _speaker(self, style: str | None) -> tuple[int | None, list[str]]:
+        """The speaker id of a multi-speaker voice that the asked ``style`` names, and notes for the reply:
+        a style the voice cannot give is said plainly, never silently ignored (the words are still spoken)."""
+        if not style:
+            return None, []
+        speakers: dict[str, int] = dict(self.voice.config.speaker_id_map or {})
+        wanted = style.strip().lower()
+        for name, sid in speakers.items():
+            if name.lower() == wanted or name.lower().replace("_", " ") == wanted:
+                return sid, []
+        if len(speakers) > 1:
+            names = ", ".join(sorted(speakers)[:12])
+            return None, [f"This voice has no “{style}” speaker or style, so I used its default speaker (its "
+                          f"speakers: {names})."]  # fmt: skip
+        return None, [f"The installed voice has one speaking style, so “{style}” was not applied; the words "
+                      "were spoken in its usual voice."]  # fmt: skip

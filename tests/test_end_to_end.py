@@ -35,8 +35,13 @@ def tools(resp) -> list[str]:  # type: ignore[no-untyped-def]
 def test_say_in_a_calm_voice(agent: Agent) -> None:
     resp = agent.run("say 'welcome home' in a calm voice")
     assert resp.ok and tools(resp) == ["text_to_speech"]
-    assert resp.tool_calls[0].args["text"] == "welcome home"
+    assert resp.tool_calls[0].args["text"] == "welcome home" and resp.tool_calls[0].args["style"] == "calm"
     assert resp.artifacts[0].name in resp.text
+    # the embedded voice has one style: the reply says "calm" was not applied, and the words are still spoken
+    assert "one speaking style, so “calm” was not applied" in resp.text
+    assert "welcome home" in resp.text
+    heard = agent.run("transcribe it", session=resp.session_id)  # spoken as asked, without the style words
+    assert wer("welcome home", heard.tool_calls[0].observation.split('"')[1]) == 0.0
 
 
 def test_speak_then_transcribe_then_find_speech_chain(agent: Agent, tmp_path: Path) -> None:

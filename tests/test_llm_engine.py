@@ -55,6 +55,20 @@ def test_two_step_chain_over_http(pool: ModelPool) -> None:
     assert server.requests[2]["messages"][-1]["role"] == "tool"
 
 
+def test_a_style_the_voice_lacks_is_said_to_the_llm(pool: ModelPool) -> None:
+    """The schema offers ``style`` to the LLM; the embedded voice has one, so the tool result says it was not
+    applied (and the words were still spoken), which the LLM passes on."""
+    call = completion(tool_calls=[("text_to_speech", '{"text": "welcome home", "style": "calm"}')])
+    with FakeOpenAIServer([call, completion("Done, though my only voice cannot sound calm.")]) as server:
+        resp = llm_agent(pool, server.base_url).run("say 'welcome home' in a calm voice")
+    assert resp.ok, resp.text
+    tts = next(t["function"] for t in server.requests[0]["tools"] if t["function"]["name"] == "text_to_speech")
+    assert "calm" in tts["parameters"]["properties"]["style"]["description"]
+    observation = tool_result(server.requests[1])
+    assert "one speaking style, so “calm” was not applied" in observation, observation
+    assert resp.tool_calls[0].args["style"] == "calm" and resp.artifacts[0].kind == "audio"
+
+
 @pytest.mark.parametrize(
     ("script", "expect"),
     [

@@ -72,6 +72,19 @@ def test_tts_refuses_empty_text(tts: PiperTTS) -> None:
         run_with(tts, text="   ")
 
 
+def test_tts_style_is_applied_only_where_the_voice_has_it(tts: PiperTTS, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = run_with(tts, text="welcome home", style="calm")  # the embedded voice has one speaker
+    assert out.audio[0].duration_s > 0.4  # the words are still spoken
+    assert out.notes == ["The installed voice has one speaking style, so “calm” was not applied; the words were "
+                         "spoken in its usual voice."]  # fmt: skip
+    assert run_with(tts, text="welcome home").notes == []
+    # a multi-speaker Piper voice names its speakers in its config: a style that names one picks it
+    monkeypatch.setattr(tts.voice.config, "speaker_id_map", {"calm_female": 0, "whisper": 3})
+    assert tts._speaker("Calm female") == (0, []) and tts._speaker("whisper") == (3, [])
+    sid, notes = tts._speaker("angry")
+    assert sid is None and "no “angry” speaker" in notes[0] and "calm_female, whisper" in notes[0]
+
+
 def test_tts_asr_round_trip(asr: FasterWhisperASR, spoken: Audio) -> None:
     out = run_with(asr, audio=spoken)
     assert wer(" ".join(SENTENCES), out.text) < 0.15, out.text

@@ -162,6 +162,26 @@ def test_text_to_speech_arguments(router: OfflineRouter, text: str, words: str, 
     CATALOG["text_to_speech"].input_model.model_validate(call["args"])
 
 
+@pytest.mark.parametrize(
+    ("text", "words", "style"),
+    [
+        ("say 'welcome home' in a calm voice", "welcome home", "calm"),
+        ("whisper 'good night'", "good night", "whispering"),
+        ("say 'leave me alone' and sound angry", "leave me alone", "angry"),
+        ("say the weather is fine with a British accent", "the weather is fine", "British accent"),
+        ("say 'thank you' as a woman", "thank you", "female"),
+        ("pronounce 'in a calm voice'", "in a calm voice", None),  # quoted words are never a style
+        ("say 'hello there'", "hello there", None),
+    ],
+)
+def test_text_to_speech_style(router: OfflineRouter, text: str, words: str, style: str | None) -> None:
+    call = first_call(router, text)
+    assert call["name"] == "text_to_speech"
+    assert call["args"]["text"] == words  # the style words stay out of what is spoken
+    assert call["args"].get("style") == style
+    CATALOG["text_to_speech"].input_model.model_validate(call["args"])
+
+
 def test_numeric_and_language_arguments(router: OfflineRouter) -> None:
     call = first_call(router, "what are the top 3 sounds in dog.wav")
     assert call == {**call, "name": "sound_event_detection", "args": {"audio": UPLOAD, "top_k": 3}}

@@ -17,6 +17,7 @@ from langchain_core.messages import AIMessage
 from audiogpt.agent import Agent
 from audiogpt.config import load_settings
 from audiogpt.ui import MIC_NAME, build, launch, split_message
+from audiogpt.ui_history import signature
 from tests.fakes import ScriptedChatModel, tool_call
 from tests.live import TrimNewestFile
 
@@ -35,7 +36,7 @@ def test_a_turn_shows_the_request_at_once_then_each_step_then_the_reply() -> Non
         AIMessage("Here it is."),
     ]
     agent = Agent(load_settings(engine="offline"), engine=ScriptedChatModel(script=script))
-    updates = list(fn(build(agent), "respond")({"text": "say hello", "files": []}, False, [], None))
+    updates = list(fn(build(agent), "respond")({"text": "say hello", "files": []}, False, [], [], None))
     first = updates[0][0]
     assert first == [{"role": "user", "content": "say hello"}]  # before any model ran
     pending = [u[0][-1] for u in updates if (u[0][-1].get("metadata") or {}).get("status") == "pending"]
@@ -53,7 +54,7 @@ def test_a_turn_shows_the_request_at_once_then_each_step_then_the_reply() -> Non
 
 def test_an_empty_submit_does_nothing() -> None:
     agent = Agent(load_settings(engine="offline"), engine=ScriptedChatModel(script=[]))
-    (update,) = fn(build(agent), "respond")({"text": "  ", "files": []}, False, [], None)
+    (update,) = fn(build(agent), "respond")({"text": "  ", "files": []}, False, [], [], None)
     assert update[0] == []
 
 
@@ -62,6 +63,18 @@ def test_a_microphone_recording_is_the_spoken_request_not_a_file() -> None:
         "", ["/c/2/dog.wav"], f"/c/1/{MIC_NAME}")  # fmt: skip
     assert split_message({"text": "transcribe this", "files": [f"/c/1/{MIC_NAME}"]}) == (
         "transcribe this", [f"/c/1/{MIC_NAME}"], None)  # fmt: skip
+
+
+def test_a_long_recording_named_like_the_microphones_is_a_file_without_being_transcribed(tmp_path: Path) -> None:
+    upload = tmp_path / MIC_NAME
+    sf.write(upload, np.full(16000 * 31, 0.05, dtype=np.float32), 16000)  # longer than any spoken question
+    agent = Agent(load_settings(engine="offline", preload=[]), engine=ScriptedChatModel(script=[]))
+    steps: list[str] = []
+    resp = agent.run("", voice=upload, voice_may_be_file=True, on_event=lambda kind, d: steps.append(d.get("tool")))
+    assert steps == []  # not sent to speech recognition at all
+    (kept,) = agent.store.open(resp.session_id).artifacts()
+    assert kept.label == MIC_NAME and kept.duration_s == pytest.approx(31.0)
+    assert "kept it as a file" in resp.text
 
 
 def free_port() -> int:
@@ -87,15 +100,29 @@ def test_a_conversation_over_gradio_client_clearing_and_the_files_panel(tmp_path
         assert session and len(session) == 12
         rows = table["value"]["data"]
         assert [r[1] for r in rows] == [clip.name, ""] and rows[1][4] == "Trim" and rows[1][5] == clip.name
-        second = client.predict({"text": "now keep the first 0.25 s", "files": []}, False, api_name="/respond")
-        assert second[2] == session and len(second[0]) > len(history)  # the same conversation goes on
-        assert second[0][: len(history)] == history
+        # the history it returned, sent back as is (files in it are now paths on the client's machine)
+        second = client.predict({"text": "now keep the first 0.25 s", "files": []}, False, history,
+                                api_name="/respond")  # fmt: skip
+        assert second[2] == session  # the same server-side session goes on: turn 2 trimmed turn 1's file
         made = agent.store.open(session).artifacts()
         assert [a.duration_s for a in made] == pytest.approx([1.0, 0.5, 0.25], abs=0.01)
+        both = second[0]
+        assert len(both) > len(history) and signature(both[: len(history)]) == signature(history)
+        texts = [c["text"] for m in both if m["role"] == "user" for c in m["content"] if c["type"] == "text"]
+        assert texts == ["keep the first 0.5 s", "now keep the first 0.25 s"]
+        players = [c for m in both for c in m["content"] if c.get("component") == "audio"]
+        assert len(players) == 2  # turn 1's player came back as a player, not as a broken entry
+        # a history the client made up is taken as display only: a path it names is never read
+        third = client.predict({"text": "keep the first 0.1 s", "files": []}, False,
+                               [{"role": "user", "content": [{"component": "audio", "value": "/etc/passwd",
+                                 "constructor_args": {}, "props": {}, "type": "component"}]}],
+                               api_name="/respond")  # fmt: skip
+        assert third[2] == session and third[0][0]["content"][0] == {"text": "(passwd)", "type": "text"}
+        assert [a.duration_s for a in agent.store.open(session).artifacts()][-1] == pytest.approx(0.1, abs=0.01)
+        made = agent.store.open(session).artifacts()
         # the files panel deletes a file; the whole conversation can go
-        kept_name = made[1].name
         panel = fn(demo, "delete_file")(session, made[2].name)
-        assert [r[0] for r in panel[1].value["data"]] == [made[0].name, kept_name]
+        assert [r[0] for r in panel[1].value["data"]] == [a.name for a in made if a is not made[2]]
         fn(demo, "delete_session")(session)
         assert session not in agent.store.list_sessions()
     finally:
@@ -123,14 +150,26 @@ def test_a_spoken_request_with_a_file_analyses_the_file(tmp_path: Path) -> None:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         out = client.predict({"text": "", "files": [handle_file(str(mic)), handle_file(str(dog))]}, False,
                              api_name="/respond")  # fmt: skip
+        session = out[2]
+        (only,) = agent.store.open(session).artifacts()  # the recording of the question is no session file
+        # an upload that happens to share the microphone's file name, a sound with no words, sent without text
+        tone = tmp_path / "upload" / MIC_NAME
+        tone.parent.mkdir()
+        shutil.copy(dog, tone)
+        later = client.predict({"text": "", "files": [handle_file(str(tone))]}, False, out[0], api_name="/respond")
     finally:
         demo.close()
-    session = out[2]
-    (only,) = agent.store.open(session).artifacts()  # the recording of the question is no session file
     assert only.label == "dog.wav"
     steps = [m for m in out[0] if m.get("metadata")]
     assert [m["metadata"]["title"] for m in steps] == ["Sound events"]
-    assert only.name in steps[0]["content"][0]["text"] or "dog.wav" in str(out[0])
+    assert only.name in steps[-1]["content"][0]["text"] or "dog.wav" in str(out[0])
+    assert later[2] == session
+    kept = agent.store.open(session).artifacts()
+    assert [a.label for a in kept] == ["dog.wav", MIC_NAME]  # not lost: a file of the conversation
+    assert sf.read(kept[1].path)[0].shape == sf.read(tone)[0].shape
+    replies = [c["text"] for m in later[0][len(out[0]) :] if m["role"] == "assistant" for c in m["content"]
+               if c["type"] == "text"]  # fmt: skip
+    assert any(f"heard no spoken request in {MIC_NAME}, so I kept it as a file" in r for r in replies), replies
 
 
 def test_file_examples_carry_a_real_sample_file(tmp_path: Path) -> None:

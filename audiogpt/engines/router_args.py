@@ -266,7 +266,7 @@ def language(text: str) -> str | None:
 
 _SPEAK_RE = re.compile(
     r"\b(?:say|says|saying|speak|speaking|read\s+(?:out|aloud)|read|pronounce|utter|announce|narrate|"
-    r"voice|tts|text[- ]to[- ]speech)\b(?:\s+(?:out loud|aloud|out))?\s*:?\s*(.*)$",
+    r"voice|whisper|shout|yell|tts|text[- ]to[- ]speech)\b(?:\s+(?:out loud|aloud|out))?\s*:?\s*(.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 _CONVERT_RE = re.compile(r"\b(?:convert|turn)\s+(.+?)\s+(?:to|into)\s+(?:speech|audio|voice)\b", re.IGNORECASE)
@@ -277,7 +277,9 @@ _TEXT_LEAD_RE = re.compile(
 )
 _MANNER_RE = re.compile(
     r"[\s,]*(?:in (?:an? )?[\w\s-]{0,30}?\b(?:voice|tone|accent|way|manner)|with an? [\w\s-]{0,30}?\b"
-    r"(?:voice|tone|accent)|very|really|slowly|quickly|fast|faster|slower|out loud|aloud|please|for me|"
+    r"(?:voice|tone|accent)|as an? (?:old |young )?(?:woman|lady|girl|man|guy|boy|child|kid)|"
+    r"sound(?:ing)? (?:very |really )?[a-z]+|whispering|(?:calm|angri|happi|sad|cheerful|excited|soft|gent|"
+    r"nervous|stern|warm)ly|very|really|slowly|quickly|fast|faster|slower|out loud|aloud|please|for me|"
     r"to me|at (?:a )?(?:normal|slow|fast|high|low|quick) (?:speed|pace|rate)|at \d+(?:\.\d+)?\s*(?:x|×|times)"
     r"(?: (?:the )?speed)?|at \d+ ?% speed)[\s.!?]*$",
     re.IGNORECASE,
