@@ -175,15 +175,47 @@ def test_the_reply_template_formats_with_a_sample_output(name: str) -> None:
         assert "{" not in describe_result(empty)
 
 
-GENERIC_FILLERS = {"text", "speed", "language", "threshold", "top_k"}  # read for any tool with such a field
-
-
 @pytest.mark.parametrize("name", TOOLS)
 def test_every_required_field_has_a_filler_or_a_default(name: str) -> None:
     tool = CATALOG[name]
     required = [n for n, f in tool.input_model.model_fields.items() if f.is_required() and n not in tool.file_kinds()]
-    unfilled = [n for n in required if n not in GENERIC_FILLERS and tool.arguments is None]
-    assert not unfilled, f"{name}: no filler for {unfilled}; give a default or an `arguments` hook"
+    unfilled = [n for n in required if n not in tool.slots and tool.arguments is None]
+    assert not unfilled, f"{name}: no filler for {unfilled}; declare a slot, give a default or an `arguments` hook"
+
+
+def test_every_slot_kind_has_a_reader_and_a_bad_slot_is_refused() -> None:
+    from audiogpt.engines.router_args import SLOT_READERS
+    from audiogpt.tools.base import SLOTS
+
+    assert set(SLOT_READERS) == set(SLOTS)
+    with pytest.raises(ValueError, match="slots"):  # no such field
+        Tool("x_tool", "editing", "does x", ToolInput, "audio", capability_exempt="a test", slots={"rate": "count"})
+    with pytest.raises(ValueError, match="slots"):  # no such kind
+        Tool("x_tool", "editing", "does x", CATALOG["sound_event_detection"].input_model, "events",
+             capability_exempt="a test", slots={"top_k": "how_many"})  # fmt: skip
+
+
+def test_a_declared_slot_is_filled_by_the_router_for_a_new_tool() -> None:
+    """A plugin's field is read from ordinary words because it declares the slot, not because of its name."""
+    from pydantic import Field
+
+    from audiogpt.engines.router import OfflineRouter
+    from audiogpt.tools.base import AudioFile
+
+    class CountInput(ToolInput):
+        audio: AudioFile
+        how_many: int = Field(3, ge=1, le=20)
+
+    tool = Tool("count_things", "understanding", "counts things", CountInput, "text", capability_exempt="a test",
+                slots={"how_many": "count"})  # fmt: skip
+    schema = {"type": "function", "function": {"name": tool.name, "parameters": CountInput.model_json_schema()}}
+    router = OfflineRouter().bind_tools([schema])
+    try:
+        registry.register(tool, "test")
+        assert router._arguments("count_things", "list the top 7 things", None) == {"how_many": 7}
+    finally:  # leave the registry as it was for the other tests
+        del CATALOG["count_things"]
+        registry._SOURCES.pop("count_things")
 
 
 def test_a_generative_tools_seed_is_recorded_in_provenance(tmp_path: Path) -> None:

@@ -251,7 +251,8 @@ class OfflineRouter(BaseChatModel):
         if odd is not None:
             return Step(text, "bad_args", label, problem=f"“{odd}” is not a number I can use", closest=closest)
         step.args = self._arguments(label, text, None)
-        if "text" in props and "text" not in step.args:
+        words = spec.slot_field("words_to_speak") if spec is not None else None
+        if words in props and words not in step.args:
             step.kind = "no_text"
         if file_field and not step.file_list:
             step.explicit_file = ra.explicit_file(text, files, step.file_kind)
@@ -262,13 +263,8 @@ class OfflineRouter(BaseChatModel):
         a value out of range is refused by the input model with a sentence instead of silently changed."""
         props = self._schemas.get(tool, {}).get("parameters", {}).get("properties", {})
         masked, _ = ra.mask_quotes(text)
-        found: dict[str, Any] = {
-            "text": ra.speech_text(text) if "text" in props else None,
-            "speed": ra.speed(masked) if "speed" in props else None,
-            "language": ra.language(masked) if "language" in props else None,
-            "threshold": ra.threshold(masked) if "threshold" in props else None,
-            "top_k": ra.top_k(masked) if "top_k" in props else None,
-        }
+        slots = CATALOG[tool].slots if tool in CATALOG else {}
+        found: dict[str, Any] = {f: ra.SLOT_READERS[kind](text, masked) for f, kind in slots.items() if f in props}
         source = text if rb.has_trait(tool, "reads_quotes") else masked  # a transcript, a sound to find
         found.update(rb.tool_arguments(tool, rb.neutral_names(source), duration))
         found.update(rb.given_values(rb.neutral_names(masked), props))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from audiogpt.engines.router_files import SessionFile, explicit_file, upload_ref
 from audiogpt.formats import extension_pattern
@@ -308,3 +309,13 @@ def speech_text(step: str) -> str | None:
         previous, text = text, _MANNER_RE.sub("", text)
     text = text.strip(" \t\n,;:")
     return None if text.lower() in ("", "something", "this text", "it out") or REFERS_BACK.fullmatch(text) else text
+
+
+# The readers of the slot kinds tools declare (audiogpt.tools.base.SLOTS): (step text, quotes masked) → value.
+SLOT_READERS: dict[str, Callable[[str, str], Any]] = {
+    "words_to_speak": lambda text, masked: speech_text(text),
+    "speaking_rate": lambda text, masked: speed(masked),
+    "language": lambda text, masked: language(masked),
+    "probability": lambda text, masked: threshold(masked),
+    "count": lambda text, masked: top_k(masked),
+}

@@ -206,8 +206,9 @@ def bind(
     pool = _pool(files, results)
     durations = {f.name: f.duration_s for f in pool}
     for i, step in enumerate(steps):
-        if step.kind == "no_text" and (text := _text_before(i, steps, results, said)):
-            step.kind, step.args["text"] = "tool", text
+        words = CATALOG[step.tool].slot_field("words_to_speak") if step.tool in CATALOG else None
+        if step.kind == "no_text" and words and (text := _text_before(i, steps, results, said)):
+            step.kind, step.args[words] = "tool", text
         if step.kind != "tool":
             return steps[: i + 1]
         previous, replaces = _previous(i, steps, results)

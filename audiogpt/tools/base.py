@@ -110,6 +110,17 @@ TRAITS = {
 }
 
 
+# How the offline router reads a field from ordinary words, declared per field (``Tool.slots``: field →
+# kind) instead of known by the field's name; the readers are the router's (``router_args.SLOT_READERS``).
+SLOTS = {
+    "words_to_speak": "the words to say: the quoted text, else the words after say / speak / read out",
+    "speaking_rate": "a speaking rate from 'slowly' (0.8), 'fast' (1.3) or 'at 1.5x speed'",
+    "language": "the ISO 639-1 code of a language the request names ('in French' → 'fr')",
+    "probability": "a threshold between 0 and 1 from 'threshold 0.3' or 'with a 30% threshold'",
+    "count": "how many results to list: 'top 3 sounds', 'five labels'",
+}
+
+
 @dataclass(frozen=True)
 class Cue:
     """A keyword cue: ``bonus`` added to the tool's routing score when ``pattern`` (a case-insensitive
@@ -129,8 +140,9 @@ class Tool:
     optionally ``cues:`` (``{pattern, bonus}``); ``examples``/``cues`` may also be given inline.
     ``reply`` is the router's one-line answer (``str.format`` with the placeholders the router
     documents; ``reply_empty`` when nothing was found), ``hint`` what to say when a request gives
-    the tool nothing to work with. ``arguments`` is the tool's own argument reader, if the generic
-    one is not enough. ``capability`` is its measure for ``audiogpt eval capability``
+    the tool nothing to work with. ``slots`` say how the router fills fields from ordinary words
+    (field → a kind of ``SLOTS``); ``arguments`` is the tool's own argument reader, for what no
+    shared kind reads. ``capability`` is its measure for ``audiogpt eval capability``
     (``"module:function"`` taking a capability ``Context``), else ``capability_exempt`` says why not.
     """
 
@@ -153,6 +165,7 @@ class Tool:
     refuse: RefuseHook | None = None
     continues: str | None = None  # a following step that fully matches this regex belongs to this step
     traits: frozenset[str] = frozenset()
+    slots: Mapping[str, str] = field(default_factory=dict)  # field → how ordinary words fill it (SLOTS)
     info: Mapping[str, Any] = field(default_factory=dict)  # anything else a front end may show
 
     def __post_init__(self) -> None:
@@ -161,8 +174,17 @@ class Tool:
         unknown = set(self.traits) - set(TRAITS)
         if unknown:
             raise ValueError(f"tool {self.name!r}: unknown traits {sorted(unknown)}; known = {sorted(TRAITS)}")
+        bad = {f: k for f, k in self.slots.items() if k not in SLOTS or f not in self.input_model.model_fields}
+        if bad:
+            raise ValueError(
+                f"tool {self.name!r}: slots {bad} name no field of its input or no kind of {sorted(SLOTS)}"
+            )
         if not (self.capability or self.capability_exempt):
             raise ValueError(f"tool {self.name!r} needs a capability measure or capability_exempt with the reason")
+
+    def slot_field(self, kind: str) -> str | None:
+        """The input field this tool fills with a slot of ``kind``, if any."""
+        return next((f for f, k in self.slots.items() if k == kind), None)
 
     @functools.cached_property
     def _routing(self) -> dict[str, Any]:

@@ -48,5 +48,6 @@ TOOL = Tool(
     reply_empty="I could not recognise any sound in {input}.",
     capability="audiogpt.evaluation.capability:sound_event_detection",
     examples_path=Path(__file__).with_suffix(".yaml"),
+    slots={"top_k": "count"},
     describe=describe,
 )

@@ -36,5 +36,6 @@ TOOL = Tool(
     reply_empty="I heard no words in {input}.",
     capability="audiogpt.evaluation.capability:speech_recognition",
     examples_path=Path(__file__).with_suffix(".yaml"),
+    slots={"language": "language"},
     describe=describe,
 )

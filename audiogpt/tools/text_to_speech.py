@@ -84,6 +84,7 @@ TOOL = Tool(
     arguments=style_argument,
     capability="audiogpt.evaluation.capability:text_to_speech",
     examples_path=Path(__file__).with_suffix(".yaml"),
+    slots={"text": "words_to_speak", "speed": "speaking_rate"},
     # a speaking rate on its own ("say 'hi', speed 0.8"), split off by a comma, belongs to the step before
     continues=r"(?:at\s+)?(?:speed|rate|tempo)\s*[x×]?\d+(?:\.\d+)?\s*[x×]?|\d+(?:\.\d+)?\s*[x×]\s*(?:speed)?",
     traits=frozenset({"new_recording", "voice_output"}),

@@ -35,5 +35,6 @@ TOOL = Tool(
     reply_empty="I found no speech in {input}.",
     capability="audiogpt.evaluation.capability:voice_activity_detection",
     examples_path=Path(__file__).with_suffix(".yaml"),
+    slots={"threshold": "probability"},
     describe=describe,
 )
