@@ -446,3 +446,22 @@ def test_context_alone_is_read_as_the_task(router: OfflineRouter) -> None:
 )
 def test_asks_and_statements(piece: str, asks: bool, statement: bool) -> None:
     assert ra.asks(piece) is asks and ra.is_statement(piece) is statement
+
+
+def test_what_no_tool_does_is_said_after_the_doable_steps_run(router: OfflineRouter) -> None:
+    # the unsupported ask comes first; the independent one still runs, and the answer says what could not
+    steps = router.plan("is the caller in dog.wav angry? also write out what she says", FILES)
+    assert [(s.kind, s.tool) for s in steps] == [("tool", "speech_recognition"), ("other_task", "emotion_recognition")]
+    call = first_call(router, "is the caller in dog.wav angry? also write out what she says")
+    final = invoke(
+        router,
+        FILES,
+        [HumanMessage("is the caller in dog.wav angry? also write out what she says"), AIMessage("", tool_calls=[call]),
+         result(call, 'Transcript: "hello"', text="hello")],
+    )  # fmt: skip
+    assert "“hello”" in final.text and "emotion" in final.text
+
+
+def test_a_step_that_needs_what_could_not_be_made_does_not_run(router: OfflineRouter) -> None:
+    steps = router.plan("clone my voice from dog.wav and then read the news with it", FILES)
+    assert [s.kind for s in steps] == ["unsupported"]

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 _CLAUSE_RE = re.compile(r"(?<=[,;:])\s+|\s+(?=(?:but|because|cause|since|though|although)\b)", re.IGNORECASE)
 _MIN_WORDS_TO_SPLIT = 8
 _NOT_ASKS = ("unclear", "context", "help", "thanks")
+# what no tool does and nothing after it needs (who speaks, the mood, the weather): the steps after it
+# still run. A planned tool ("clone my voice and say hello") makes what the steps after it use: the plan stops.
+_REFUSALS = ("other_task", "off_topic")
 _INDEXES: dict[str, ExampleIndex] = {}
 _LOCK = threading.Lock()
 
@@ -199,6 +202,7 @@ class OfflineRouter(BaseChatModel):
         ("I run a podcast"), and greetings or thanks beside an ask."""
         steps: list[Step] = []
         aside: list[Step] = []
+        refusals: list[Step] = []
         for text in pieces:
             step = self._plan_step(text, files, context=context)
             if step.kind == "context" or (step.kind in ("help", "thanks") and len(pieces) > 1):
@@ -215,10 +219,13 @@ class OfflineRouter(BaseChatModel):
                     continue
                 if _repeats(prev, step):  # "remove the noise and make it clearer"
                     continue
+            if step.kind in _REFUSALS:  # an analysis no tool does is said at the end; the other steps still run
+                refusals.append(step)
+                continue
             steps.append(step)
             if step.kind not in ("tool", "no_text"):  # no_text may still take the text of an earlier step
                 break
-        return steps, aside
+        return steps + refusals[:1], aside
 
     def _plan_step(
         self, text: str, files: list[ra.SessionFile], label: str | None = None, context: bool = True

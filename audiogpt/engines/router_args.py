@@ -37,7 +37,7 @@ _ACTION_VERBS = (
 )
 _SPLIT_RE = re.compile(
     r"\s*(?:;|\s(?:->|→|=>)\s|\bfollowed by\b|,?\s*\b(?:and then|and after that|after that|afterwards|and also|"
-    r"and finally|then)\b|[,.]\s*(?:next|finally|also|lastly)\b"
+    r"and finally|then)\b|[,.?!]\s*(?:next|finally|also|lastly)\b"
     # a sentence end before a capital (not an abbreviation's dot): "I run a podcast! Can you transcribe this?"
     r"|(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<!\bmr)(?<!\bdr)(?<!\bst)(?:[.]+\s+(?=[a-z])|[.!?]+\s+(?=(?-i:[A-Z])))"
     rf"|,?\s+and\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)|,\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)"
