@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
+from audiogpt.yaml_load import load_yaml
 
 if TYPE_CHECKING:
     from audiogpt.session import Artifact
@@ -25,7 +25,7 @@ def read_prompt(name: str) -> str:
 @cache
 def read_prompt_yaml(name: str) -> Any:
     """``prompts/<name>`` parsed as YAML (cached)."""
-    return yaml.safe_load(read_prompt(name))
+    return load_yaml(read_prompt(name))
 
 
 def render_files(artifacts: Sequence[Artifact]) -> str:

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.fields import FieldInfo
 
 from audiogpt.observation import Observation, SessionFile
+from audiogpt.yaml_load import load_yaml
 
 OutputKind = Literal["audio", "text", "events", "image"]
 Category = Literal["generation", "understanding", "processing", "editing"]
@@ -190,7 +190,7 @@ class Tool:
     def _routing(self) -> dict[str, Any]:
         if self.examples_path is None:
             return {}
-        data = yaml.safe_load(self.examples_path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(self.examples_path.read_text(encoding="utf-8")) or {}
         if not isinstance(data, dict):
             raise ValueError(f"{self.examples_path} must hold a mapping with 'examples' (and optional 'cues')")
         return data
