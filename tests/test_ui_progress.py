@@ -5,15 +5,12 @@ Driven through the UI's own ``respond`` generator with a tiny random-weight Stab
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from audiogpt import ui
 from audiogpt.agent import Agent
-from audiogpt.config import load_settings
-from foundation_models.pool import ModelPool
 from tests import tiny_generators as tiny
 from tests.test_ui import fn
 
@@ -23,10 +20,7 @@ SHOWN = re.compile(r"^generating: diffusion step (\d+)/100 [█░]{20} \d+ %$")
 
 @pytest.fixture(scope="module")
 def agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
-    folder: Path = tiny.build_stable_audio(tmp_path_factory.mktemp("ui-progress") / "sao")
-    models = dict(load_settings().models)
-    models["text_to_audio"] = {"adapter": "stable_audio", "model": str(folder)}
-    return Agent(load_settings(engine="offline"), pool=ModelPool(models, "cpu"))
+    return tiny.stable_audio_agent(tmp_path_factory.mktemp("ui-progress"))
 
 
 def shown_steps(updates: list[tuple[Any, ...]]) -> list[int]:
