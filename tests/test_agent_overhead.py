@@ -99,3 +99,26 @@ def test_the_waveform_envelope_matches_the_per_column_loop(tmp_path: Path) -> No
             column = pixels[:, plots.LEFT + x]
             blue = [y for y in range(pixels.shape[0]) if tuple(column[y]) == (31, 119, 180)]
             assert blue and abs(blue[0] - top) <= 1 and abs(blue[-1] - bottom) <= 1, (frames, x)
+
+
+def test_the_router_converts_each_catalog_tool_once(agent: Agent, monkeypatch: pytest.MonkeyPatch) -> None:
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    from audiogpt.engines import router
+
+    converted: list[str] = []
+
+    def counting(tool: Any) -> dict[str, Any]:
+        converted.append(tool.name)
+        return convert_to_openai_tool(tool)
+
+    monkeypatch.setattr(router, "convert_to_openai_tool", counting)
+    monkeypatch.setattr(router, "_CONVERTED", {})
+    agent._graphs.clear()
+    agent._tool_lists.clear()
+    for seed in (5, 6):
+        assert agent.run(f"make rain for 0.25 seconds, 4 steps, seed {seed}").ok
+    tools = agent._tool_lists[next(iter(agent._tool_lists))]
+    assert sorted(converted) == sorted(t.name for t in tools)  # once each over two turns (four model calls)
+    bound = agent.engine.bind_tools(tools)
+    assert bound.tools == [convert_to_openai_tool(t) for t in tools]  # the same schemas as a fresh conversion
