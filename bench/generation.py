@@ -98,6 +98,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument(
+        "--catalog",
+        choices=["generation", "full"],
+        default="generation",
+        help="tools the engine is offered: the two generators only, or every configured tool as a user has them",
+    )
+    ap.add_argument(
         "--threads", type=int, default=1, help="torch threads (1: OpenMP threads spinning on a shared CPU add noise)"
     )
     args = ap.parse_args()
@@ -110,8 +116,9 @@ def main() -> int:
         "text_to_music": tiny.build_musicgen(root / "mg"),
     }
     adapters = {"text_to_audio": "stable_audio", "text_to_music": "musicgen"}
-    models = {t: {"adapter": adapters[t], "model": str(f)} for t, f in folders.items()}
     settings = load_settings(engine="offline", workspace=str(root / "ws"))
+    models = dict(settings.models) if args.catalog == "full" else {}  # the others load only if called
+    models.update({t: {"adapter": adapters[t], "model": str(f)} for t, f in folders.items()})
     pool = ModelPool(models, "cpu")
     agent = Agent(settings, pool=pool)
     requests = {
@@ -124,7 +131,7 @@ def main() -> int:
             {"prompt": "a lo-fi beat", "duration_s": SECONDS, "seed": SEED},
         ),
     }
-    print(f"tiny checkpoints on CPU ({args.threads} torch thread(s)), {SECONDS} s clips, "
+    print(f"tiny checkpoints on CPU ({args.threads} torch thread(s)), {len(models)} tools offered, {SECONDS} s clips, "
           f"median of {args.repeat} interleaved rounds after a warm-up")  # fmt: skip
     print(f"{'task':14} {'raw ms':>8} {'adapter':>8} {'handler':>8} {'agent':>8} {'agent/raw':>9} {'overhead ms':>11}")
     for task, (text, call_args) in requests.items():
