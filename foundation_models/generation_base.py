@@ -225,7 +225,8 @@ class GenerationModel(FoundationModel):
             if self.ranker is None:
                 return rerank.unranked(why_not, *args)
         try:
-            return rerank.by_clap(self.ranker, str(self.rank_with), *args)
+            name = str(self.rank_with) if is_hub_id(str(self.rank_with)) else f"folder {Path(str(self.rank_with)).name}"
+            return rerank.by_clap(self.ranker, name, *args)  # a folder by its name only: never a server path
         except Exception:  # the clips are made: keep them all, unranked, rather than lose them
             log.exception("ranking %s candidates with CLAP failed", self.task)
             return rerank.unranked("scoring them with CLAP failed (see the log)", *args)

@@ -86,6 +86,7 @@ def test_the_best_version_by_clap_comes_first_and_every_score_is_recorded(folder
     assert recorded["kept_version"] == best + 1 and recorded["prompt"] == PROMPT
     assert recorded["scores"] == pytest.approx(scores, abs=1e-3)  # all of them, in the order made
     assert provs[2]["ranking"] == provs[0]["ranking"] and provs[0]["ranking"]["by"] == "CLAP text-audio similarity"
+    assert provs[0]["ranking"]["model"] == "folder clap"  # a local checkpoint by its name, never its path
     for prov, i in zip(provs, order, strict=True):
         assert prov["candidate"]["clap_score"] == pytest.approx(scores[i], abs=1e-3)
     for art, i in zip(resp.artifacts, order, strict=True):  # each file really is the version it says
