@@ -6,8 +6,11 @@ stage 3 (handler runs models) → stage 4 (response with files and pictures) →
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -36,6 +39,10 @@ HISTORY_TURNS = 10  # earlier turns given to the engine as context
 # seconds; a minute of audio sent without a word of text is material to work on.
 MAX_SPOKEN_REQUEST_S = 30.0
 
+# The handler of the turn being run: the catalog's LangChain tools (built once per agent) call it.
+# LangGraph runs tools in executors that copy the context, so each turn's tools reach their own handler.
+_TURN_HANDLER: contextvars.ContextVar[TaskHandler] = contextvars.ContextVar("audiogpt_turn_handler")
+
 
 class Agent:
     """An audio agent over one workspace; thread-safe, one instance serves many sessions."""
@@ -50,6 +57,11 @@ class Agent:
         self._engine = engine
         # (tool, done, total, what) while a long tool call runs; the CLI draws a bar, a UI an indicator
         self.on_progress: Callable[[str, int, int, str], None] | None = None
+        # the tool-calling graph per set of tools: building it (and the tools' JSON schemas) every turn
+        # cost more than the rest of the agent's own work in a turn
+        self._graphs: dict[tuple[Any, ...], Any] = {}  # (engine id, tool names) → graph
+        self._tool_lists: dict[tuple[str, ...], list[BaseTool]] = {}  # tool names → LangChain tools
+        self._graphs_lock = threading.Lock()
 
     @classmethod
     def from_config(cls, path: str | os.PathLike[str] | None = None, preload: bool = False, **overrides: Any) -> Agent:
@@ -177,29 +189,35 @@ class Agent:
 
     def _converse(self, sess: Session, handler: TaskHandler, text: str) -> tuple[str, str | None]:
         """Stage 2 + 3: run the engine's tool-calling loop; returns (reply, error)."""
-        from langchain.agents import create_agent
-        from langchain_core.messages import AIMessage, HumanMessage
+        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
         from langgraph.errors import GraphRecursionError
 
-        tools = self._tools(handler)
-        prompt = render_system_prompt(handler.available_tools(), sess.artifacts())
-        history: list[Any] = []
+        specs = handler.available_tools()
+        # the system prompt (it lists this session's files) leads the messages, exactly where
+        # create_agent's system_prompt would put it, so one graph serves every turn
+        history: list[Any] = [SystemMessage(render_system_prompt(specs, sess.artifacts()))]
         for user, answer in sess.turns()[-HISTORY_TURNS:]:
             history += [HumanMessage(user), AIMessage(answer)]
         recursion = 2 * self.settings.limits.max_tool_calls + 4
+        state: dict[str, Any] = {"messages": []}
+        token = _TURN_HANDLER.set(handler)
         try:
             engine = self.engine
             if hasattr(engine, "for_turn"):  # the LLM's time budget is per turn (llm.turn_deadline_s)
-                engine = engine.for_turn()
-            if hasattr(engine, "for_session"):  # the offline router takes the session's files as data
-                engine = engine.for_session([a.session_file() for a in sess.artifacts()])
-            graph = create_agent(model=engine, tools=tools, system_prompt=prompt)
-            state: dict[str, Any] = {"messages": []}
-            # stream (not invoke) keeps the last state, so a step limit can be explained by its cause
-            steps = graph.stream({"messages": [*history, HumanMessage(text)]}, {"recursion_limit": recursion},
-                                 stream_mode="values")  # fmt: skip
-            for step in steps:
-                state = step
+                graph = self._graph(engine.for_turn(), specs)
+            else:
+                key = (id(engine), *(spec.name for spec in specs))
+                graph = self._graphs.get(key)
+                if graph is None:
+                    graph = self._graphs.setdefault(key, self._graph(engine, specs))
+            # the offline router takes the session's files as data, for this turn only
+            files = [a.session_file() for a in sess.artifacts()]
+            with engine.session(files) if hasattr(engine, "session") else contextlib.nullcontext():
+                # stream (not invoke) keeps the last state, so a step limit can be explained by its cause
+                steps = graph.stream({"messages": [*history, HumanMessage(text)]}, {"recursion_limit": recursion},
+                                     stream_mode="values")  # fmt: skip
+                for step in steps:
+                    state = step
         except GraphRecursionError:
             msg = "I stopped after too many steps without finishing" + _last_tool_error(state["messages"])
             return self._partial(handler, msg), msg
@@ -209,6 +227,8 @@ class Agent:
             log.warning("engine failed: %s", exc)
             msg = self._engine_failure(exc)
             return self._partial(handler, msg), msg
+        finally:
+            _TURN_HANDLER.reset(token)
         last = state["messages"][-1]
         reply = _message_text(last).strip()
         if not reply:
@@ -218,6 +238,17 @@ class Agent:
             )
             return self._partial(handler, msg + ". Please try again or rephrase."), msg
         return reply, None
+
+    def _graph(self, engine: BaseChatModel, specs: list[Any]) -> Any:
+        """The tool-calling loop over ``engine`` with the catalog tools ``specs`` (LangChain's create_agent)."""
+        from langchain.agents import create_agent
+
+        names = tuple(spec.name for spec in specs)
+        with self._graphs_lock:
+            if names not in self._tool_lists:
+                self._tool_lists[names] = self._tools(specs)
+            tools = self._tool_lists[names]
+        return create_agent(model=engine, tools=tools)
 
     def _engine_failure(self, exc: Exception) -> str:
         detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
@@ -244,8 +275,8 @@ class Agent:
         return message + ("\nDone before that:\n" + "\n".join(done) if done else "")
 
     @staticmethod
-    def _tools(handler: TaskHandler) -> list[BaseTool]:
-        """The catalog as LangChain tools bound to this turn's handler.
+    def _tools(specs: list[Any]) -> list[BaseTool]:
+        """The catalog tools ``specs`` as LangChain tools that call the running turn's handler.
 
         The JSON schema (not the pydantic class) is given so that argument errors reach our
         handler, which records them and answers with the session's file list.
@@ -254,7 +285,7 @@ class Agent:
 
         def bind(tool_name: str) -> Any:
             def run(**kwargs: Any) -> tuple[str, dict[str, Any]]:
-                obs: Observation = handler.call(tool_name, kwargs)
+                obs: Observation = _TURN_HANDLER.get().call(tool_name, kwargs)
                 return obs.content, obs.as_dict()
 
             return run
@@ -267,7 +298,7 @@ class Agent:
                 func=bind(spec.name),
                 response_format="content_and_artifact",
             )
-            for spec in handler.available_tools()
+            for spec in specs
         ]
 
 

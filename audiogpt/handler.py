@@ -120,10 +120,16 @@ class TaskHandler:
             "model": model_name,
             "seed": _seed(validated, output),
             **({"steps": output.info["steps"]} if "steps" in output.info else {}),
+            **({"ranking": output.info["ranking"]} if "ranking" in output.info else {}),  # several candidates
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         ext = "." + output.audio_format
-        made = [self.session.save_audio(a, provenance, ext, output.audio_subtype) for a in output.audio]
+        each = output.info.get("candidates") or []  # which version each file is, and its score
+        made = [
+            self.session.save_audio(a, {**provenance, **({"candidate": each[i]} if i < len(each) else {})}, ext,
+                                    output.audio_subtype)
+            for i, a in enumerate(output.audio)
+        ]  # fmt: skip
         made += [self.session.save_file("image", ".png", png, provenance) for png in output.images]
         return self._observe(spec, validated.model_dump(), output, made, [p.name for p in parents])
 

@@ -75,4 +75,9 @@ def pull_tasks(settings: Settings, tasks: list[str], everything: bool = False) -
             path = pull(repo)
             done.add(repo)
             lines.append(f"{task}: {repo} ready, {human_size(folder_size(path))}")
+        ranker = settings.models[task].get("rank_with")  # the CLAP that orders several versions
+        if ranker and is_hub_id(str(ranker)) and ranker not in done:
+            path = pull(str(ranker))
+            done.add(ranker)
+            lines.append(f"{task}: {ranker} (ranks versions) ready, {human_size(folder_size(path))}")
     return lines

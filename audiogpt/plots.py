@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,13 +37,16 @@ WIDTH, LEFT, RIGHT = 800, 56, 12  # picture width and plot margins, in pixels
 WAVE_H, SPEC_H, TOP, GAP, BOTTOM = 70, 170, 22, 8, 22  # panel heights and margins, in pixels
 N_FFT = 1024  # samples per spectrogram column (Hann window)
 DB_RANGE = 80.0  # dB of dynamic range shown
+PNG_COMPRESSION = 1  # zlib level: the same pixels in a third of the time of the default (6); files up to 1.5x larger
 
 
+@functools.cache
 def _magma() -> np.ndarray:
     """The magma colour map as a 256×3 uint8 table.
 
     Read from matplotlib once and kept in the cache folder: importing matplotlib's colour maps
     costs more than drawing the picture, in every one-shot ``audiogpt run`` that makes audio.
+    Kept in memory after the first call (finding matplotlib's version alone takes ~5 ms).
     """
     from importlib.metadata import version
 
@@ -82,9 +86,10 @@ def waveform_spectrogram(audio: Audio, path: Path, title: str = "") -> Path:
     # waveform: one vertical line per pixel column from the min to the max sample under it
     edges = np.linspace(0, mono.size, plot_w + 1).astype(int)
     mid = TOP + WAVE_H / 2
-    for x in range(plot_w):
-        seg = mono[edges[x] : max(edges[x + 1], edges[x] + 1)]
-        lo, hi = float(np.clip(seg.min(), -1, 1)), float(np.clip(seg.max(), -1, 1))
+    # per column, min and max of mono[edges[x]:edges[x + 1]] (one sample where the span is empty)
+    lows = np.clip(np.minimum.reduceat(mono, edges[:-1]), -1, 1).astype(float).tolist()
+    highs = np.clip(np.maximum.reduceat(mono, edges[:-1]), -1, 1).astype(float).tolist()
+    for x, (lo, hi) in enumerate(zip(lows, highs, strict=True)):
         draw.line([(LEFT + x, mid - hi * WAVE_H / 2), (LEFT + x, mid - lo * WAVE_H / 2)], fill=(31, 119, 180))
     draw.rectangle([LEFT, TOP, LEFT + plot_w, TOP + WAVE_H], outline=(160, 160, 160))
 
@@ -118,7 +123,7 @@ def waveform_spectrogram(audio: Audio, path: Path, title: str = "") -> Path:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(".tmp-" + path.name)
-    img.save(tmp, format="PNG")
+    img.save(tmp, format="PNG", compress_level=PNG_COMPRESSION)
     os.replace(tmp, path)
     return path
 

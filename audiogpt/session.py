@@ -111,6 +111,10 @@ class SessionStore:
         self._lock = threading.RLock()
         self._db = sqlite3.connect(self.root / "audiogpt.db", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: every commit is atomic and survives the process dying at any point; only an OS
+        # crash or power cut can roll back the last commits (the files, written without fsync, are no
+        # more durable than that). FULL would fsync every commit: 5-8 ms of each turn here.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._drop_orphan_uploads()
 

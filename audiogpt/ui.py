@@ -139,6 +139,24 @@ def step_message(event: dict[str, Any]) -> dict[str, Any]:
     return {"role": "assistant", "content": event.get("result") or "", "metadata": meta}
 
 
+PROGRESS_UPDATE_S = 0.2  # at most five progress redraws a second (a tiny model makes 100 steps in 0.1 s)
+BAR_CELLS = 20
+
+
+def progress_message(message: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    """A pending step message showing a model's progress: "generating: diffusion step 12/50" with a bar
+    in the message, and "step 12/50" beside its title (Gradio's ``log``), next to the spinner."""
+    from audiogpt.tools import CATALOG
+
+    done, total, what = int(event["done"]), int(event["total"]), event.get("what") or "step"
+    spec = CATALOG.get(event.get("tool") or "")
+    verb = "generating" if spec is not None and spec.category == "generation" else "working"
+    filled = round(BAR_CELLS * min(done, total) / total)
+    bar = "█" * filled + "░" * (BAR_CELLS - filled)
+    meta = {**(message.get("metadata") or {}), "log": f"{what} {done}/{total}"}
+    return {**message, "content": f"{verb}: {what} {done}/{total} {bar} {100 * done // total} %", "metadata": meta}
+
+
 def banner(agent: Agent) -> str:
     """Engine, workspace and models: what a first run needs to know (shown on the page and printed)."""
     loaded: list[str] = []
@@ -212,6 +230,7 @@ def build(agent: Agent, sample: str | None = None) -> Any:
     """The Blocks app (not launched). ``sample``: an audio file the file examples attach."""
     import queue
     import threading
+    import time
 
     import gradio as gr
 
@@ -259,8 +278,18 @@ def build(agent: Agent, sample: str | None = None) -> Any:
 
         threading.Thread(target=work, daemon=True).start()
         steps: dict[int, int] = {}  # step index → position in history
+        shown = 0.0  # when progress was last drawn
         while (item := events.get()) is not None:
             kind, data = item
+            if kind == "progress" and data.get("total"):
+                pending = [p for p in steps.values() if (history[p].get("metadata") or {}).get("status") == "pending"]
+                for pos in pending:
+                    history[pos] = progress_message(history[pos], data)
+                now = time.monotonic()
+                if pending and (data["done"] >= data["total"] or now - shown >= PROGRESS_UPDATE_S):
+                    shown = now  # the files panel cannot change mid-call: leave it as it is
+                    yield (list(history), list(history), busy, session_id, *[gr.skip()] * 4)
+                continue
             if kind == "step":
                 msg = step_message(data)
                 if data["index"] in steps:
@@ -268,12 +297,6 @@ def build(agent: Agent, sample: str | None = None) -> Any:
                 else:
                     steps[data["index"]] = len(history)
                     history.append(msg)
-            elif kind == "progress" and data.get("total"):
-                for pos in steps.values():
-                    meta = history[pos].get("metadata") or {}
-                    if meta.get("status") == "pending":
-                        history[pos] = {**history[pos], "content": f"{data['what'] or 'working'}: "
-                                        f"{data['done']}/{data['total']}"}  # fmt: skip
             yield (list(history), list(history), busy, session_id, *panel(session_id))
         resp = result.get("resp")
         if resp is None:

@@ -37,15 +37,21 @@ SECONDS, STEPS, SEED = 0.5, 8, 7
 GOAL_MS = 50.0
 
 
-def best(fn: Callable[[], Any], repeat: int) -> float:
-    """Median wall seconds of ``repeat`` calls after one warm-up."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
+def medians(fns: list[Callable[[], Any]], repeat: int) -> list[float]:
+    """Median wall seconds of each of ``fns`` over ``repeat`` rounds after one warm-up.
+
+    The calls are interleaved (one of each per round), so a burst of load from other processes on a
+    shared machine slows all four alike instead of one of them.
+    """
+    for fn in fns:
         fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, out in zip(fns, times, strict=True):
+            t = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t)
+    return [statistics.median(t) for t in times]
 
 
 def raw_call(task: str, folder: Path) -> Callable[[], Any]:
@@ -91,15 +97,28 @@ def raw_call(task: str, folder: Path) -> Callable[[], Any]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument(
+        "--catalog",
+        choices=["generation", "full"],
+        default="generation",
+        help="tools the engine is offered: the two generators only, or every configured tool as a user has them",
+    )
+    ap.add_argument(
+        "--threads", type=int, default=1, help="torch threads (1: OpenMP threads spinning on a shared CPU add noise)"
+    )
     args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
     root = Path(tempfile.mkdtemp(prefix="genbench_"))
     folders = {
         "text_to_audio": tiny.build_stable_audio(root / "sao"),
         "text_to_music": tiny.build_musicgen(root / "mg"),
     }
     adapters = {"text_to_audio": "stable_audio", "text_to_music": "musicgen"}
-    models = {t: {"adapter": adapters[t], "model": str(f)} for t, f in folders.items()}
     settings = load_settings(engine="offline", workspace=str(root / "ws"))
+    models = dict(settings.models) if args.catalog == "full" else {}  # the others load only if called
+    models.update({t: {"adapter": adapters[t], "model": str(f)} for t, f in folders.items()})
     pool = ModelPool(models, "cpu")
     agent = Agent(settings, pool=pool)
     requests = {
@@ -112,16 +131,21 @@ def main() -> int:
             {"prompt": "a lo-fi beat", "duration_s": SECONDS, "seed": SEED},
         ),
     }
-    print(f"tiny checkpoints on CPU, {SECONDS} s clips, median of {args.repeat} after a warm-up")
+    print(f"tiny checkpoints on CPU ({args.threads} torch thread(s)), {len(models)} tools offered, {SECONDS} s clips, "
+          f"median of {args.repeat} interleaved rounds after a warm-up")  # fmt: skip
     print(f"{'task':14} {'raw ms':>8} {'adapter':>8} {'handler':>8} {'agent':>8} {'agent/raw':>9} {'overhead ms':>11}")
     for task, (text, call_args) in requests.items():
-        raw = best(raw_call(task, folders[task]), args.repeat)
-        with pool.use(task) as model:
-            adapter = best(lambda m=model, a=call_args: m.run(GenerationRequest(**a)), args.repeat)
-        session = agent.store.create()
-        handler = TaskHandler(session, pool, settings.limits)
-        handled = best(lambda h=handler, a=call_args, t=task: h.call(t, dict(a)), args.repeat)
-        turn = best(lambda t=text: agent.run(t), args.repeat)
+        model = pool.adapter(task)
+        handler = TaskHandler(agent.store.create(), pool, settings.limits)
+        raw, adapter, handled, turn = medians(
+            [
+                raw_call(task, folders[task]),
+                lambda m=model, a=call_args: m.run(GenerationRequest(**a)),  # loads on its first call
+                lambda h=handler, a=call_args, t=task: h.call(t, dict(a)),
+                lambda t=text: agent.run(t),
+            ],
+            args.repeat,
+        )
         overhead = (turn - raw) * 1000
         print(
             f"{task:14} {raw * 1e3:8.1f} {adapter * 1e3:8.1f} {handled * 1e3:8.1f} {turn * 1e3:8.1f} "

@@ -10,6 +10,7 @@ windows we score are never longer than the model's 10 s input, so no random crop
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import weakref
@@ -113,9 +114,20 @@ class Clap:
         return [mono[s : s + win] for s in starts], spans
 
     def rank(self, text: str, candidates: Sequence[Audio]) -> list[float]:
-        """Cosine similarity of each candidate clip to ``text`` (higher = closer); e.g. to re-rank generations."""
-        clips = [c.mono().resample(self.sample_rate).samples for c in candidates]
-        return [float(s) for s in self.audio_embeddings(clips) @ self.text_embeddings([text])[0]]
+        """Cosine similarity of each candidate clip to ``text`` (higher = closer); e.g. to re-rank generations.
+
+        A clip longer than the model's window is scored by the mean embedding of windows that cover
+        it (rather than one random crop), so the same clip always gets the same score.
+        """
+        counts, clips = [], []
+        for audio in candidates:
+            windows, _ = self.windows(audio, self.max_window_s, self.max_window_s)
+            counts.append(len(windows))
+            clips += windows
+        emb = self.audio_embeddings(clips)
+        bounds = np.cumsum([0, *counts])
+        means = _unit(np.stack([emb[a:b].mean(axis=0) for a, b in itertools.pairwise(bounds)]))
+        return [float(s) for s in means @ self.text_embeddings([text])[0]]
 
 
 def _pooled(output: Any) -> np.ndarray:

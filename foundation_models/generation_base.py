@@ -22,7 +22,9 @@ import numpy as np
 
 from audiogpt.audio import Audio
 from audiogpt.errors import UserError
+from foundation_models import rerank
 from foundation_models.base import FoundationModel, ModelOutput, RunContext
+from foundation_models.rerank import Ranked
 from foundation_models.weights import is_hub_id, locate
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,9 @@ class GenerationModel(FoundationModel):
     def __init__(self, model: str | None = None, device: str = "auto", **options: Any) -> None:
         self.auto_download = bool(options.pop("auto_download", False))
         self.dtype_name = str(options.pop("dtype", "auto"))  # auto | float16 | bfloat16 | float32
+        # the CLAP checkpoint that orders several candidates (models.<task>.rank_with); loaded on first use
+        self.rank_with: str | None = options.pop("rank_with", None) or None
+        self.ranker: Any = None  # the shared Clap (foundation_models.clap.load_clap) once loaded
         super().__init__(model=model, device=device, **options)
 
     # ---------------------------------------------------------------- loading
@@ -204,14 +209,32 @@ class GenerationModel(FoundationModel):
             info["negative_prompt"] = plan.negative_prompt
         info.update(plan.extra)
         if plan.per_prompt > 1:
-            info["ranked_by"] = self.ranks_candidates
-            plan.notes.append(
-                f"I made {plan.per_prompt} versions, best first by {self.ranks_candidates}."
-                if self.ranks_candidates
-                else f"I kept all {plan.per_prompt} versions: none was ranked, because no CLAP model is configured "
-                "to score them against the description (listen and pick)."
-            )
+            ranked = self.rank(plan, audio)
+            audio, info["ranking"], info["candidates"] = ranked.audio, ranked.ranking, ranked.candidates
+            plan.notes += ranked.notes
         return ModelOutput(audio=audio, info=info, notes=plan.notes)
+
+    def rank(self, plan: Plan, audio: list[Audio]) -> Ranked:
+        """Several candidates per prompt, best first: by the model's own ranking, else by CLAP when its
+        weights are here, else in the order made (and the reply says why)."""
+        args = (plan.prompts, plan.per_prompt, audio)
+        if self.ranks_candidates:
+            return rerank.by_model(self.ranks_candidates, *args)
+        if self.ranker is None:
+            self.ranker, why_not = rerank.load_ranker(self.rank_with, self.device, self.task, self.auto_download)
+            if self.ranker is None:
+                return rerank.unranked(why_not, *args)
+        try:
+            name = str(self.rank_with) if is_hub_id(str(self.rank_with)) else f"folder {Path(str(self.rank_with)).name}"
+            return rerank.by_clap(self.ranker, name, *args)  # a folder by its name only: never a server path
+        except Exception:  # the clips are made: keep them all, unranked, rather than lose them
+            log.exception("ranking %s candidates with CLAP failed", self.task)
+            return rerank.unranked("scoring them with CLAP failed (see the log)", *args)
+
+    def unload(self) -> None:
+        """Drop the weights, and this model's hold on the shared CLAP (freed with its last user)."""
+        self.ranker = None
+        super().unload()
 
     @abstractmethod
     def _generate(self, plan: Plan, ctx: RunContext) -> tuple[list[np.ndarray], int]:

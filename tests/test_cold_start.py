@@ -77,11 +77,15 @@ def test_magma_table_is_cached_and_equals_matplotlibs(tmp_path: Path, monkeypatc
 
     monkeypatch.setenv("AUDIOGPT_CACHE_DIR", str(tmp_path))
     expected = (colormaps["magma"](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
+    plots._magma.cache_clear()  # the table is also kept in memory once read: start from the disk
     first = plots._magma()  # from matplotlib, then written
     (cached,) = (tmp_path / "colormaps").glob("magma-*.npy")
     np.testing.assert_array_equal(np.load(cached), expected)
+    assert plots._magma() is first  # in memory from now on
+    plots._magma.cache_clear()
     np.testing.assert_array_equal(plots._magma(), expected)  # read back
     np.testing.assert_array_equal(first, expected)
     cached.write_bytes(b"torn")  # a damaged file is replaced, not trusted
+    plots._magma.cache_clear()
     np.testing.assert_array_equal(plots._magma(), expected)
     np.testing.assert_array_equal(np.load(cached), expected)

@@ -396,6 +396,9 @@ def test_files_reach_the_router_as_data_not_prompt_text(router: OfflineRouter) -
     bound = router.for_session(FILES).invoke([listing, HumanMessage("transcribe dog.wav")])
     assert bound.tool_calls[0]["args"]["audio"] == UPLOAD
     assert router.files == []  # binding made a copy; the shared router keeps no session's files
+    with router.session(FILES):  # what the agent does: the files of the running turn, in its context only
+        assert router.invoke([listing, HumanMessage("transcribe dog.wav")]).tool_calls[0]["args"]["audio"] == UPLOAD
+    assert not router.invoke([listing, HumanMessage("transcribe dog.wav")]).tool_calls
 
 
 # ---- context around the asks (phrasings written for this test) -----------------------------------

@@ -407,3 +407,14 @@ def build_scene(folder: Path) -> Path:
     }
     (folder / "config.json").write_text(json.dumps(cfg, indent=1))
     return folder
+
+
+def stable_audio_agent(root: Path) -> Any:
+    """An offline-router Agent whose text_to_audio is a tiny Stable Audio built under ``root`` (CPU)."""
+    from audiogpt.agent import Agent
+    from audiogpt.config import load_settings
+    from foundation_models.pool import ModelPool
+
+    models = dict(load_settings().models)
+    models["text_to_audio"] = {"adapter": "stable_audio", "model": str(build_stable_audio(root / "sao"))}
+    return Agent(load_settings(engine="offline"), pool=ModelPool(models, "cpu"))

@@ -133,8 +133,10 @@ def _previous(i: int, steps: list[Step], results: list[ToolResult]) -> tuple[str
     if i - 1 < len(results):
         r = results[i - 1]
         made = [n for n in r.files if n.startswith("audio/")]
+        # several versions of one result, one marked the best ("three versions, keep the best"): that one
+        best = [n for n, c in zip(made, r.info.get("candidates") or [], strict=False) if c.get("best")]
         if made:
-            return made[-1], list(r.inputs)
+            return (best or made)[-1], list(r.inputs)
         return (r.inputs[0] if r.inputs else None), []
     before = steps[i - 1].args.get(steps[i - 1].file_field or "")
     return PENDING, [before] if isinstance(before, str) else list(before or [])

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from audiogpt.observation import Observation
 from audiogpt.tools.base import Tool, ToolInput
 
 
@@ -27,6 +28,17 @@ def arguments(text: str, duration: float | None) -> dict[str, Any]:
     return generation_arguments(text)
 
 
+def describe(r: Observation) -> dict[str, Any]:
+    """{output}: with several versions, the first (the best, when they were ranked), then the others."""
+    made = [n for n in r.files if n.startswith("audio/")]
+    if len(made) < 2:
+        return {}
+    ranked = (r.info.get("ranking") or {}).get("by")
+    if ranked and len(made) == len(r.info.get("candidates") or []) == int(r.info["candidates"][0].get("of", 0)):
+        return {"output": f"{made[0]} (the best of {len(made)}; the others: {', '.join(made[1:])})"}
+    return {"output": ", ".join(made)}
+
+
 TOOL = Tool(
     name="text_to_audio",
     category="generation",
@@ -40,6 +52,7 @@ TOOL = Tool(
     reply="I generated “{prompt}”{duration}: {output}",
     hint="Describe the sound you want, e.g. 'rain on a tin roof for 8 seconds'.",
     arguments=arguments,
+    describe=describe,
     capability_exempt=(
         "needs the hub checkpoints (audiogpt models pull text_to_audio); with them, a CLAP text-audio "
         "score is the measure (tests check shapes, lengths and seeds on tiny models)"
