@@ -11,6 +11,7 @@ import contextvars
 import logging
 import os
 import threading
+import uuid
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -251,22 +252,20 @@ class Agent:
         return create_agent(model=engine, tools=tools)
 
     def _engine_failure(self, exc: Exception) -> str:
-        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        """A sentence about what went wrong with the dialogue engine; the exception itself is logged under an id."""
+        incident = uuid.uuid4().hex[:8]
+        log.error("the %s dialogue engine failed (incident %s)", self.engine_name, incident, exc_info=exc)
+        intact = "Your session and files are intact"
         if self.engine_name != "llm":
-            return (
-                f"The {self.engine_name} dialogue engine failed: {type(exc).__name__}: {detail}. "
-                "Your session and files are intact; please try again or rephrase."
-            )
+            return (f"The {self.engine_name} dialogue engine failed unexpectedly (logged as {incident}). "
+                    f"{intact}; please try again or rephrase.")  # fmt: skip
         where = self.settings.llm.base_url or "api.openai.com"
-        if isinstance(exc, TimeoutError) and "turn_deadline_s" in detail:  # our own budget ran out
-            return (
-                f"The language model ({self.settings.llm.model} at {where}) gave {detail}. "
-                "Your session and files are intact; try again, or use the offline engine (AUDIOGPT_ENGINE=offline)."
-            )
-        return (
-            f"The language model ({self.settings.llm.model} at {where}) failed: {type(exc).__name__}: {detail}. "
-            "Your session and files are intact; try again, or use the offline engine (AUDIOGPT_ENGINE=offline)."
-        )
+        if isinstance(exc, TimeoutError) and "turn_deadline_s" in str(exc):  # our own sentence: the budget ran out
+            reason = "gave " + str(exc).splitlines()[0]
+        else:
+            reason = llm_failure_reason(exc) or f"failed unexpectedly (logged as {incident})"
+        return (f"The language model ({self.settings.llm.model} at {where}) {reason}. "
+                f"{intact}; try again, or use the offline engine (AUDIOGPT_ENGINE=offline).")  # fmt: skip
 
     @staticmethod
     def _partial(handler: TaskHandler, message: str) -> str:
@@ -315,3 +314,29 @@ def _last_tool_error(messages: list[Any]) -> str:
 
 def _message_text(message: Any) -> str:
     return str(getattr(message, "text", "") or "")  # langchain-core 1.x: a str-like property
+
+
+def llm_failure_reason(exc: BaseException) -> str | None:
+    """What an OpenAI-compatible server's failure means, in words ("could not be reached"), or None.
+
+    Read from the exception's class name and HTTP status, so the openai and httpx classes need not
+    be imported; a library's own message never reaches the user."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
+    if names & {"APITimeoutError", "ReadTimeout", "ConnectTimeout", "TimeoutException"} or isinstance(
+        exc, TimeoutError
+    ):
+        return "did not answer in time"
+    if names & {"APIConnectionError", "ConnectError", "ConnectionError"}:
+        return "could not be reached (is the server running, and is llm.base_url right?)"
+    if "AuthenticationError" in names or status in (401, 403):
+        return "refused the API key (set OPENAI_API_KEY or llm.api_key)"
+    if "RateLimitError" in names or status == 429:
+        return "is limiting requests or has no quota left"
+    if "NotFoundError" in names or status == 404:
+        return "does not know that model (check llm.model)"
+    if isinstance(status, int) and status >= 500:
+        return "had an internal error"
+    if "BadRequestError" in names or status == 400:
+        return "refused the request"
+    return None

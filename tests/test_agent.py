@@ -123,7 +123,8 @@ def test_engine_failure_is_reported_not_raised(pool: ModelPool) -> None:
 
     agent, _ = make_agent(pool, [AIMessage("", tool_calls=[tool_call("text_to_speech", text="keep me")]), boom])
     resp = agent.run("say keep me")
-    assert resp.error and "ConnectionError" in resp.error and "files are intact" in resp.text
+    assert resp.error and "failed unexpectedly (logged as" in resp.error and "files are intact" in resp.text
+    assert "server went away" not in resp.text and "ConnectionError" not in resp.text  # no library text
     assert "text_to_speech succeeded" in resp.text  # what was done before the failure is reported
     assert len(resp.artifacts) == 1 and Path(resp.artifacts[0].path).exists()
     assert "custom dialogue engine failed" in resp.text and "language model" not in resp.text  # not an LLM
@@ -137,7 +138,8 @@ def test_an_engine_that_cannot_even_start_is_reported(pool: ModelPool, monkeypat
 
     monkeypatch.setattr("langchain.agents.create_agent", broken)
     resp = agent.run("transcribe this")
-    assert resp.error and "offline dialogue engine failed: ImportError" in resp.text and "files are intact" in resp.text
+    assert resp.error and "offline dialogue engine failed unexpectedly (logged as" in resp.text
+    assert "files are intact" in resp.text and "embedder" not in resp.text and "ImportError" not in resp.text
 
 
 def test_history_reaches_the_engine_and_unknown_sessions_are_refused(pool: ModelPool) -> None:
@@ -168,3 +170,28 @@ def test_spoken_reply_and_spoken_query(pool: ModelPool, tmp_path: Path) -> None:
     resp2 = agent2.run(voice=resp.speech.path)
     assert resp2.query_transcript and "sunny" in resp2.query_transcript.lower()
     assert "sunny" in str(model2.seen[0][-1].content).lower()
+
+
+class _Status(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}: a server's own words")
+        self.status_code = status
+
+
+@pytest.mark.parametrize(
+    ("exc", "words"),
+    [
+        (ConnectionError("refused"), "could not be reached"),
+        (TimeoutError("read timed out"), "did not answer in time"),
+        (_Status(401), "refused the API key"),
+        (_Status(429), "limiting requests"),
+        (_Status(404), "does not know that model"),
+        (_Status(503), "internal error"),
+        (ValueError("odd"), None),
+    ],
+)
+def test_llm_failures_are_said_in_words(exc: Exception, words: str | None) -> None:
+    from audiogpt.agent import llm_failure_reason
+
+    reason = llm_failure_reason(exc)
+    assert (reason is None) if words is None else (reason is not None and words in reason)

@@ -74,7 +74,7 @@ def test_a_style_the_voice_lacks_is_said_to_the_llm(pool: ModelPool) -> None:
     [
         ([completion(tool_calls=[("text_to_speech", "{not json")])], "could not use"),
         ([completion(content="")], "could not use"),
-        ([500, 500], "failed"),
+        ([500, 500], "had an internal error"),
     ],
     ids=["malformed-arguments", "empty-answer", "server-error"],
 )
