@@ -84,7 +84,7 @@ def time_range(text: str, bare_ok: bool = False) -> tuple[float, float] | None:
             u = unit.group(0) if unit else "s"
             start, end = (seconds(x) if re.search(_UNIT, x, re.I) or ":" in x else seconds(x, u) for x in (a, b))
             if start is not None and end is not None and start != end:
-                return (min(start, end), max(start, end))
+                return (start, end)  # as said: reversed ends are refused by the tool's input, never swapped
     return None
 
 

@@ -291,7 +291,7 @@ def test_join_and_video_arguments() -> None:
 def test_times() -> None:
     assert slots.seconds("1 min 30 s") == 90 and slots.seconds("500 ms") == 0.5 and slots.seconds("1:02:03") == 3723
     assert slots.time_range("between 10 and 15 seconds") == (10.0, 15.0)
-    assert slots.time_range("from 12 to 5 s") == (5.0, 12.0)
+    assert slots.time_range("from 12 to 5 s") == (12.0, 5.0)  # as said, never swapped silently
     assert slots.time_range("boost it 3 to 6 dB") is None
 
 
@@ -662,3 +662,8 @@ def test_agent_pulls_audio_from_a_video(agent: Any, tmp_path: Path) -> None:
     assert [c.tool for c in resp.tool_calls] == ["extract_audio_from_video", "change_speed"], resp.text
     assert all(c.ok for c in resp.tool_calls), resp.text
     assert sf.info(resp.artifacts[-1].path).duration == pytest.approx(1.0, abs=0.1)
+
+
+def test_reversed_ends_are_said_not_swapped(router: OfflineRouter) -> None:
+    msg = invoke(router, files(VOICE), [HumanMessage("keep from 12 to 5 s")])
+    assert not msg.tool_calls and "must be before" in msg.text, msg.text
