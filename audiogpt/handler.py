@@ -100,7 +100,8 @@ class TaskHandler:
                 art, resolved[name] = self._resolve(value, kind)
                 parents.append(art)
         inputs = validated.model_copy(update=resolved)  # file names → Audio (or a path for videos)
-        ctx = RunContext(max_output_s=self.limits.max_duration_s, on_progress=self._progress_of(tool))
+        ctx = RunContext(max_output_s=self.limits.max_duration_s, decode_limits=self.limits.decode(),
+                         on_progress=self._progress_of(tool))  # fmt: skip
         future = _EXECUTOR.submit(self._run_model, tool, inputs, ctx)
         try:
             output, model_name = future.result(timeout=self.limits.timeout_for(tool))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from audiogpt.audio import Audio
+from audiogpt.audio import DEFAULT_DECODE_LIMITS, Audio, DecodeLimits
 from audiogpt.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class RunContext:
     """
 
     max_output_s: float = 1800.0  # the longest audio a tool may produce, seconds
+    decode_limits: DecodeLimits = DEFAULT_DECODE_LIMITS  # for a file the adapter decodes itself (a video)
     on_progress: Callable[[int, int, str], None] | None = None  # (done, total, what)
     cancel_event: threading.Event = field(default_factory=threading.Event)
 

@@ -18,7 +18,7 @@ class PyAVExtractAudio(EditingTool):
     def run(self, inputs: ExtractAudioFromVideoInput, ctx: RunContext) -> ModelOutput:
         path = Path(inputs.video)
         index = inputs.audio_stream
-        found = decode_av(path, index, ctx.max_output_s)
+        found = decode_av(path, index, ctx.max_output_s, limits=ctx.decode_limits)  # the configured limits
         rate = found.audio.sample_rate
         notes = [
             f"Decoded audio stream {index} ({found.codec}, {rate} Hz, {found.streams} audio stream(s) in the video)."

@@ -6,6 +6,7 @@ frequencies), and checks that bad input gives a clear error with the inputs left
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 from pathlib import Path
@@ -378,3 +379,10 @@ def test_an_llm_chains_editing_tools_over_http(pool: ModelPool, tmp_path: Path) 
     assert final.name.endswith(".mp3") and final.duration_s is not None and 2.0 <= final.duration_s < 6.0
     schema = next(t["function"] for t in server.requests[0]["tools"] if t["function"]["name"] == "apply_audio_effect")
     assert "normalize_loudness" in json.dumps(schema["parameters"])  # the effect union reached the LLM
+
+
+def test_a_video_is_decoded_within_the_configured_limits(session: Session, pool: ModelPool, tmp_path: Path) -> None:
+    clip = session.ingest(make_video(tmp_path / "clip.mp4", 2.0), 200, 1800)
+    limits = dataclasses.replace(load_settings().limits, max_sample_rate_hz=32_000)  # the video's audio is 44.1 kHz
+    obs = TaskHandler(session, pool, limits).call("extract_audio_from_video", {"video": clip.name})
+    assert not obs.ok and "44100 Hz" in obs.content and "limits.max_sample_rate_hz" in obs.content
