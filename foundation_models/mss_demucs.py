@@ -106,7 +106,7 @@ class DemucsSeparator(FoundationModel):
         audio: Audio = require_sound(audio_in(inputs.audio), "music source separation", MIN_DURATION_S)
         wanted = list(dict.fromkeys(inputs.stems or STEMS))
         self.load()
-        missing = [s for s in wanted if s not in self.sources]
+        missing = [s for s in [*wanted, *(inputs.remove or [])] if s not in self.sources]
         if missing:
             raise UserError(
                 f"the music model gives the stems {', '.join(self.sources)}; it has no {', '.join(missing)}"
@@ -135,8 +135,16 @@ class DemucsSeparator(FoundationModel):
             chunk_s=chunk_s,
             overlap_s=overlap_s,
         )
-        stems = []
-        for name in wanted:
-            part = parts[self.sources.index(name)]
-            stems.append(Audio(part.mean(axis=1) if audio.channels == 1 else part, audio.sample_rate))
+
+        def as_input(part: np.ndarray) -> Audio:  # back to the input's channel count
+            return Audio(part.mean(axis=1) if audio.channels == 1 else part, audio.sample_rate)
+
+        if inputs.remove:  # the song without those stems: the sum of the others, one file
+            gone = list(dict.fromkeys(inputs.remove))
+            kept = [s for s in self.sources if s not in gone]
+            rest = np.sum([parts[self.sources.index(s)] for s in kept], axis=0)
+            label = "without " + " and ".join(gone)
+            notes.append(f"The {', '.join(kept)} stems were mixed back together without the {' and '.join(gone)}.")
+            return ModelOutput(audio=[as_input(rest)], notes=notes, info={"labels": [label], "removed": gone})
+        stems = [as_input(parts[self.sources.index(name)]) for name in wanted]
         return ModelOutput(audio=stems, notes=notes, info={"labels": wanted, "stems": wanted})

@@ -200,6 +200,17 @@ def test_demucs_stereo_input_gives_the_chosen_stems_in_stereo(demucs) -> None:  
     assert [(a.frames, a.channels, a.sample_rate) for a in out.audio] == [(song.frames, 2, 44100)] * 2
 
 
+def test_demucs_remove_gives_the_song_without_those_stems(demucs) -> None:  # type: ignore[no-untyped-def]
+    song = noise(1.2, 44100, channels=2)
+    every = call(demucs, audio=song, stems=None)  # the four stems of the same song
+    out = call(demucs, audio=song, remove=["drums"])
+    assert out.info["labels"] == ["without drums"] and len(out.audio) == 1
+    by_name = dict(zip(every.info["labels"], every.audio, strict=True))
+    expected = by_name["vocals"].samples + by_name["bass"].samples + by_name["other"].samples
+    assert out.audio[0].channels == 2 and np.allclose(out.audio[0].samples, expected, atol=1e-4)
+    assert any("without the drums" in n for n in out.notes)
+
+
 def test_demucs_long_input_goes_in_chunks_with_progress(demucs) -> None:  # type: ignore[no-untyped-def]
     demucs.options.update(chunk_s=1.0, overlap_s=0.2)
     try:
@@ -367,3 +378,12 @@ def test_the_clap_tools_share_one_model_and_free_it_with_the_last(models: dict[s
         tool.unload()
     gc.collect()
     assert key not in clap._LOADED
+
+
+def test_stems_and_remove_together_are_refused_with_a_sentence() -> None:
+    from pydantic import ValidationError
+
+    from audiogpt.tools.music_source_separation import MusicSourceSeparationInput
+
+    with pytest.raises(ValidationError, match="not both"):
+        MusicSourceSeparationInput(audio="audio/aaaa0001.wav", stems=["vocals"], remove=["drums"])

@@ -82,7 +82,8 @@ def test_the_target_is_read_from_the_request(router: OfflineRouter, text: str, e
     ("text", "arg", "value"),
     [
         ("give me the vocals and the drums of the file as separate files", "stems", ["vocals", "drums"]),
-        ("make a karaoke version of the file", "stems", ["drums", "bass", "other"]),
+        ("make a karaoke version of the file", "remove", ["vocals"]),
+        ("remove the drums from the file", "remove", ["drums"]),
         ("separate the three speakers in the file", "num_speakers", 3),
     ],
 )

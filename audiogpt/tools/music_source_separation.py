@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from audiogpt.tools.base import AudioFile, Tool, ToolInput
 from audiogpt.tools.speech_separation import labelled_outputs
@@ -28,15 +28,15 @@ def _named(text: str) -> list[str]:
 
 
 def stems_argument(text: str, duration_s: float | None) -> dict[str, Any]:
-    """The router's reader for ``stems``: the stems a request names ("the vocals and the drums");
-    removing a part ("remove the drums", "without vocals", karaoke) means every other stem.
-    None named: all."""
+    """The router's reader for ``stems`` and ``remove``: the stems a request names ("the vocals and the
+    drums"); removing a part ("remove the drums", "without vocals", karaoke) is ``remove``, which gives
+    the song without it as one file. None named: all stems."""
     removed = _REMOVE.search(text)
     gone = _named(removed.group("what")) if removed else []
     if re.search(r"\bkaraoke|instrumental\b", text, re.I):
         gone = list(dict.fromkeys([*gone, "vocals"]))
     if gone:
-        return {"stems": [s for s in ("vocals", "drums", "bass", "other") if s not in gone]}
+        return {"remove": gone}
     found = _named(text)
     return {"stems": list(dict.fromkeys(found))} if found else {}
 
@@ -46,13 +46,26 @@ class MusicSourceSeparationInput(ToolInput):
     stems: list[Stem] | None = Field(
         None, min_length=1, max_length=4, description="which stems to return: vocals, drums, bass, other (default all)"
     )
+    remove: list[Stem] | None = Field(
+        None,
+        min_length=1,
+        max_length=3,
+        description="stems to take out: the song without them comes back as one file (karaoke: remove vocals)",
+    )
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Self:
+        if self.stems and self.remove:
+            raise ValueError("give stems (the parts to return) or remove (the parts to take out), not both")
+        return self
 
 
 TOOL = Tool(
     name="music_source_separation",
     category="processing",
     description="Split music into stems — vocals, drums, bass and other (the accompaniment) — one file each, "
-    "at the input's sample rate and channel count. Use it to isolate or remove vocals (karaoke) or an instrument.",
+    "at the input's sample rate and channel count, to isolate vocals or an instrument; or, with remove, return "
+    "the song without some stems as one file (karaoke: remove vocals).",
     input_model=MusicSourceSeparationInput,
     output="audio",
     reply="Split {input} into {outputs}",  # {input} {outputs}
