@@ -58,11 +58,10 @@ class Agent:
         self._engine = engine
         # (tool, done, total, what) while a long tool call runs; the CLI draws a bar, a UI an indicator
         self.on_progress: Callable[[str, int, int, str], None] | None = None
-        # the tool-calling graph per set of tools: building it (and the tools' JSON schemas) every turn
-        # cost more than the rest of the agent's own work in a turn
-        self._graphs: dict[tuple[Any, ...], Any] = {}  # (engine id, tool names) → graph
+        # the LangChain tools per set of catalog tools: their JSON schemas cost more than the rest of
+        # the agent's own work in a turn, so they are built once
         self._tool_lists: dict[tuple[str, ...], list[BaseTool]] = {}  # tool names → LangChain tools
-        self._graphs_lock = threading.Lock()
+        self._tools_lock = threading.Lock()
 
     @classmethod
     def from_config(cls, path: str | os.PathLike[str] | None = None, preload: bool = False, **overrides: Any) -> Agent:
@@ -191,36 +190,25 @@ class Agent:
     def _converse(self, sess: Session, handler: TaskHandler, text: str) -> tuple[str, str | None]:
         """Stage 2 + 3: run the engine's tool-calling loop; returns (reply, error)."""
         from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-        from langgraph.errors import GraphRecursionError
+
+        from audiogpt.tool_loop import StepLimitReached, run_tools_loop
 
         specs = handler.available_tools()
-        # the system prompt (it lists this session's files) leads the messages, exactly where
-        # create_agent's system_prompt would put it, so one graph serves every turn
         history: list[Any] = [SystemMessage(render_system_prompt(specs, sess.artifacts()))]
         for user, answer in sess.turns()[-HISTORY_TURNS:]:
             history += [HumanMessage(user), AIMessage(answer)]
-        recursion = 2 * self.settings.limits.max_tool_calls + 4
-        state: dict[str, Any] = {"messages": []}
         token = _TURN_HANDLER.set(handler)
         try:
             engine = self.engine
             if hasattr(engine, "for_turn"):  # the LLM's time budget is per turn (llm.turn_deadline_s)
-                graph = self._graph(engine.for_turn(), specs)
-            else:
-                key = (id(engine), *(spec.name for spec in specs))
-                graph = self._graphs.get(key)
-                if graph is None:
-                    graph = self._graphs.setdefault(key, self._graph(engine, specs))
+                engine = engine.for_turn()
             # the offline router takes the session's files as data, for this turn only
             files = [a.session_file() for a in sess.artifacts()]
             with engine.session(files) if hasattr(engine, "session") else contextlib.nullcontext():
-                # stream (not invoke) keeps the last state, so a step limit can be explained by its cause
-                steps = graph.stream({"messages": [*history, HumanMessage(text)]}, {"recursion_limit": recursion},
-                                     stream_mode="values")  # fmt: skip
-                for step in steps:
-                    state = step
-        except GraphRecursionError:
-            msg = "I stopped after too many steps without finishing" + _last_tool_error(state["messages"])
+                messages = run_tools_loop(engine, self._tool_list(specs), [*history, HumanMessage(text)],
+                                          self.settings.limits.max_tool_calls + 2)  # fmt: skip
+        except StepLimitReached as stop:
+            msg = "I stopped after too many steps without finishing" + _last_tool_error(stop.messages)
             return self._partial(handler, msg), msg
         except UserError as exc:
             return f"Sorry: {exc}", str(exc)
@@ -230,7 +218,7 @@ class Agent:
             return self._partial(handler, msg), msg
         finally:
             _TURN_HANDLER.reset(token)
-        last = state["messages"][-1]
+        last = messages[-1]
         reply = _message_text(last).strip()
         if not reply:
             bad = getattr(last, "invalid_tool_calls", None)
@@ -240,16 +228,13 @@ class Agent:
             return self._partial(handler, msg + ". Please try again or rephrase."), msg
         return reply, None
 
-    def _graph(self, engine: BaseChatModel, specs: list[Any]) -> Any:
-        """The tool-calling loop over ``engine`` with the catalog tools ``specs`` (LangChain's create_agent)."""
-        from langchain.agents import create_agent
-
+    def _tool_list(self, specs: list[Any]) -> list[BaseTool]:
+        """The catalog tools ``specs`` as LangChain tools, built once per set (their JSON schemas cost)."""
         names = tuple(spec.name for spec in specs)
-        with self._graphs_lock:
+        with self._tools_lock:
             if names not in self._tool_lists:
                 self._tool_lists[names] = self._tools(specs)
-            tools = self._tool_lists[names]
-        return create_agent(model=engine, tools=tools)
+            return self._tool_lists[names]
 
     def _engine_failure(self, exc: Exception) -> str:
         """A sentence about what went wrong with the dialogue engine; the exception itself is logged under an id."""

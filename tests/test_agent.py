@@ -136,7 +136,7 @@ def test_an_engine_that_cannot_even_start_is_reported(pool: ModelPool, monkeypat
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ImportError("the router's embedder is missing")
 
-    monkeypatch.setattr("langchain.agents.create_agent", broken)
+    monkeypatch.setattr("audiogpt.engines.router.OfflineRouter.bind_tools", broken)
     resp = agent.run("transcribe this")
     assert resp.error and "offline dialogue engine failed unexpectedly (logged as" in resp.text
     assert "files are intact" in resp.text and "embedder" not in resp.text and "ImportError" not in resp.text

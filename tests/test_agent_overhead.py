@@ -1,5 +1,5 @@
-"""The agent's own work per turn, cached where it is safe: the tool-calling graph and the tools' JSON
-schemas are built once per agent, yet each turn's tool calls still reach that turn's own session
+"""The agent's own work per turn, cached where it is safe: the tools' JSON schemas are built once per
+agent, yet each turn's tool calls still reach that turn's own session
 (also when turns run at the same time), and the engine still sees the session's files in its system
 prompt. The waveform picture is drawn from vectorised envelopes with the same pixels as before."""
 
@@ -24,24 +24,22 @@ def agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
     return tiny.stable_audio_agent(tmp_path_factory.mktemp("overhead"))
 
 
-def test_the_graph_is_built_once_and_each_turn_reaches_its_own_session(
+def test_the_tools_are_built_once_and_each_turn_reaches_its_own_session(
     agent: Agent, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import langchain.agents
-
     built: list[Any] = []
-    real = langchain.agents.create_agent
+    real = Agent._tools
 
-    def counting(**kwargs: Any) -> Any:
-        built.append(kwargs)
-        return real(**kwargs)
+    def counting(specs: list[Any]) -> Any:
+        built.append([spec.name for spec in specs])
+        return real(specs)
 
-    monkeypatch.setattr(langchain.agents, "create_agent", counting)
-    agent._graphs.clear()
+    monkeypatch.setattr(Agent, "_tools", staticmethod(counting))
+    agent._tool_lists.clear()
     first = agent.run("make rain on a tin roof for 0.25 seconds, 4 steps, seed 1")
     second = agent.run("make a dog barking for 0.25 seconds, 4 steps, seed 2")
     assert first.ok and second.ok and first.session_id != second.session_id
-    assert len(built) == 1 and "system_prompt" not in built[0]  # the prompt travels with the messages
+    assert len(built) == 1  # the LangChain tools (and their JSON schemas) are built once
     for resp in (first, second):
         session = agent.store.open(resp.session_id)
         assert [a.name for a in session.artifacts()] == [a.name for a in resp.artifacts]
@@ -114,7 +112,6 @@ def test_the_router_converts_each_catalog_tool_once(agent: Agent, monkeypatch: p
 
     monkeypatch.setattr(router, "convert_to_openai_tool", counting)
     monkeypatch.setattr(router, "_CONVERTED", {})
-    agent._graphs.clear()
     agent._tool_lists.clear()
     for seed in (5, 6):
         assert agent.run(f"make rain for 0.25 seconds, 4 steps, seed {seed}").ok

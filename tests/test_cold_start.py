@@ -14,7 +14,7 @@ import pytest
 
 from foundation_models import base
 
-HEAVY = ("torch", "sentence_transformers", "sklearn", "scipy", "transformers", "gradio", "matplotlib")
+HEAVY = ("torch", "sentence_transformers", "sklearn", "scipy", "transformers", "gradio", "matplotlib", "langgraph")
 
 # Runs the CLI in-process so the modules it loaded can be listed afterwards.
 PROBE = """

@@ -23,7 +23,14 @@ from audiogpt.tools.apply_audio_effect import EFFECT_NAMES
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "evals" / "consistency"
 # times each catalog tool appears in gold
-MIN_PER_TOOL = {"dev.jsonl": 8, "heldout.jsonl": 4, "heldout_b.jsonl": 4, "heldout_c.jsonl": 4, "heldout_d.jsonl": 5, "heldout_e.jsonl": 5}
+MIN_PER_TOOL = {
+    "dev.jsonl": 8,
+    "heldout.jsonl": 4,
+    "heldout_b.jsonl": 4,
+    "heldout_c.jsonl": 4,
+    "heldout_d.jsonl": 5,
+    "heldout_e.jsonl": 5,
+}
 # heldout_d's writer was not asked for 4-step chains and wrote none (its chains have 2 or 3 steps); a
 # held-out file is never edited after it is written, so the rule is relaxed for it instead
 LONGEST_CHAIN = {"heldout_d.jsonl": 3}
