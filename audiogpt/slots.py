@@ -19,10 +19,14 @@ NEEDS_DURATION = "_needs_duration"
 NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90, "half a": 0.5,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "ninety": 90, "half a": 0.5,
     "half an": 0.5, "half": 0.5, "a couple of": 2, "a couple": 2, "couple of": 2, "a few": 3, "few": 3,
     "a quarter": 0.25, "quarter": 0.25, "a": 1, "an": 1, "single": 1,
 }  # fmt: skip
+# the words that count whole things ("five labels"), without articles or fractions ("a sound" is no count)
+_NOT_COUNTS = ("a", "an", "single")
+COUNT_WORDS = {w: int(v) for w, v in NUMBER_WORDS.items() if " " not in w and v == int(v) and w not in _NOT_COUNTS}
 _DIGITS = r"(?:\d+(?:\.\d+)?|\.\d+)"
 _WORD_NUM = r"(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)).replace(" ", r"\s+") + r")"
 NUM = rf"(?:{_DIGITS}|{_WORD_NUM})"

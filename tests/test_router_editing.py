@@ -667,3 +667,10 @@ def test_agent_pulls_audio_from_a_video(agent: Any, tmp_path: Path) -> None:
 def test_reversed_ends_are_said_not_swapped(router: OfflineRouter) -> None:
     msg = invoke(router, files(VOICE), [HumanMessage("keep from 12 to 5 s")])
     assert not msg.tool_calls and "must be before" in msg.text, msg.text
+
+
+def test_counts_read_with_the_shared_number_words() -> None:
+    from audiogpt.engines.router_args import top_k
+
+    assert top_k("the top seventeen tags") == 17 and top_k("five labels") == 5 and top_k("top 3 sounds") == 3
+    assert top_k("what is a sound here") is None  # an article is no count

@@ -12,7 +12,7 @@ from typing import Any
 
 from audiogpt.engines.router_files import SessionFile, explicit_file, upload_ref
 from audiogpt.formats import extension_pattern
-from audiogpt.slots import LANGUAGE_NAME, LANGUAGES
+from audiogpt.slots import COUNT_WORDS, LANGUAGE_NAME, LANGUAGES
 
 __all__ = ["SessionFile", "explicit_file", "upload_ref"]  # kept here for callers of router_args
 
@@ -177,10 +177,7 @@ def same_again(request: str, earlier: list[str], plans: Callable[[str], bool]) -
 
 
 # ---- arguments ----------------------------------------------------------------------------------
-_WORDS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
-_NUMBER_WORDS = {w: i for i, w in enumerate([*_WORDS.split(), "sixteen", "seventeen", "eighteen", "nineteen"])}
-_NUMBER_WORDS["twenty"] = 20
-_NUM = r"(\d+|" + "|".join(_NUMBER_WORDS) + r")"
+_NUM = r"(\d+|" + "|".join(sorted(COUNT_WORDS, key=len, reverse=True)) + r")"
 _TOP_K_RES = (
     re.compile(rf"\btop[\s-]*{_NUM}\b", re.IGNORECASE),
     re.compile(
@@ -197,7 +194,7 @@ def top_k(text: str) -> int | None:
         m = rx.search(text)
         if m:
             word = m.group(1).lower()
-            return int(word) if word.isdigit() else _NUMBER_WORDS[word]
+            return int(word) if word.isdigit() else COUNT_WORDS[word]
     return None
 
 
