@@ -135,6 +135,20 @@ def test_changed_examples_miss_and_rebuild(_cache: Path) -> None:
     assert ri.cache_key(reordered) != ri.cache_key(GROUPS)
 
 
+def test_old_indexes_are_pruned_to_the_newest_few(_cache: Path) -> None:
+    import os
+
+    _cache.mkdir(parents=True)
+    for i in range(6):  # indexes of earlier examples, oldest first
+        old = _cache / f"index-old{i}.npz"
+        old.write_bytes(b"x")
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    current = ri.load_index(GROUPS)
+    left = sorted(p.name for p in _cache.glob("index-*.npz"))
+    assert len(left) == 1 + ri.KEEP_OLD and {"index-old5.npz", "index-old4.npz", "index-old3.npz"} <= set(left)
+    assert ri.load_index(GROUPS).labels == current.labels  # the new one is kept and read back
+
+
 def test_key_covers_model_files_and_library_versions(monkeypatch: pytest.MonkeyPatch) -> None:
     key = ri.cache_key(GROUPS)
     monkeypatch.setattr(ri, "_version", lambda dist: "0.0-other")

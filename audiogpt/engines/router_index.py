@@ -203,4 +203,23 @@ def load_index(groups: dict[str, list[str]]) -> ExampleIndex:
     log.info("building the router index (%d examples); cached at %s", sum(map(len, groups.values())), path)
     index = ExampleIndex.build(groups)
     _write(path, index, key)
+    _prune(path)
     return index
+
+
+KEEP_OLD = 3  # earlier indexes kept beside a new one (another install or version may still use them)
+
+
+def _prune(current: Path) -> None:
+    """Remove all but the ``KEEP_OLD`` newest other index files: each set of examples (every upgrade)
+    leaves one (~1–2 MB) behind."""
+    try:
+        others = sorted(
+            (p for p in current.parent.glob("index-*.npz") if p != current),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )
+        for old in others[KEEP_OLD:]:
+            old.unlink(missing_ok=True)
+    except OSError as exc:  # a cache that cannot be tidied costs disk, not the answer
+        log.warning("could not prune old router indexes in %s: %s", current.parent, exc)
