@@ -186,6 +186,9 @@ class OfflineRouter(BaseChatModel):
         for i, piece in enumerate(pieces):
             if ra.is_statement(piece):
                 continue
+            if not ra.asks(piece):  # a terse step ("speed 1.1x") or context: as it is
+                kept.append(piece)
+                continue
             beside = pieces[max(0, i - 1) : i + 2]
             kept.append(", ".join(p for p in beside if p == piece or (ra.is_statement(p) and self._strength(p))))
         return kept if any(self.route(self._ask_of(p))[0] not in _NOT_ASKS for p in kept) else pieces
