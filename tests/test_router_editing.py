@@ -674,3 +674,11 @@ def test_counts_read_with_the_shared_number_words() -> None:
 
     assert top_k("the top seventeen tags") == 17 and top_k("five labels") == 5 and top_k("top 3 sounds") == 3
     assert top_k("what is a sound here") is None  # an article is no count
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [("the narrator sounds so quiet", ["normalize_loudness"]), ("can you make it more loud", ["gain"])],
+)
+def test_plain_and_non_native_loudness_words(text: str, names: list[str]) -> None:
+    assert [e["name"] for e in effects(text)] == names

@@ -155,6 +155,7 @@ _PATTERNS = [
     ("normalize_peak", r"\bpeak[- ]?normali[sz]\w*|\bnormali[sz]\w*\s+(?:the\s+)?peaks?\b"
                        r"|\bnormali[sz]\w*\s+(?:it\s+)?to\s+[-−]?\d+(?:\.\d+)?\s*dbfs?\b"),
     ("normalize_loudness", r"\bnormali[sz]\w*|\blufs\b|\btoo\s+(?:quiet|soft|loud)\b"
+                           r"|\b(?:is|are|sounds?)\s+(?:very\s+|so\s+|really\s+)?(?:low|quiet|soft)\b"
                            r"|\bbarely\s+audible\b|\bloudness\s+(?:normali\w*|target|standard)"
                            r"|\bbroadcast\s+level"),
     ("reverse", r"\brevers\w*|\bbackwards?\b"),
@@ -173,7 +174,8 @@ _PATTERNS = [
     ("high_shelf", r"\btreble\b|\bhighs\b|\bhigh[- ]end\b|\bhigh\s+frequencies\b|\bbright\w*|\bcrisp\w*|\bairy\b"
                    r"|\bdark(?:er)?\b|\bdull\w*"),
     ("peak_eq", r"\bmid-?range\b|\bmids?\b|\bpresence\b"),
-    ("gain", r"\blouder\b|\bquieter\b|\bsofter\b|\bamplif\w*|\bturn\s+(?:it\s+|this\s+|the\s+\w+\s+)?(?:up|down)\b"),
+    ("gain", r"\blouder\b|\bmore\s+loud\b|\bquieter\b|\bsofter\b|\bamplif\w*"
+             r"|\bturn\s+(?:it\s+|this\s+|the\s+\w+\s+)?(?:up|down)\b"),
     ("weak_gain", r"\bvolume\b|\bgain\b|\blevels?\b|\b(?:by|of)\s+[+\-−]?\d+(?:\.\d+)?\s*db\b"),
     ("weak_eq", r"\b\d+(?:\.\d+)?\s*k?hz\b"),
 ]  # fmt: skip
