@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 EMBEDDED_JOE = "embedded:joe-medium"
 INSTALL_HINT = "pip install 'audiogpt[tts]'"
 INT16_SCALE = 32768.0  # full scale of 16-bit PCM
+# Piper scales every sentence to a full-scale peak (normalize_audio); its volume option then brings the
+# peak to −1 dBFS, so speech is never reported as clipping and has a little headroom for a mix or an mp3
+PEAK_VOLUME = 10 ** (-1 / 20)
 MAX_PIECE_CHARS = 400  # a longer sentence is cut at a comma or space (one ONNX call cannot be stopped midway)
 _SENTENCE_END = re.compile(r"(?<=[.!?;:…])\s+|\n+")
 
@@ -98,7 +101,9 @@ class PiperTTS(FoundationModel):
         self.load()
         speaker, notes = self._speaker(inputs.style)
         # Piper's length_scale stretches phoneme durations: the voice's own default divided by speed.
-        syn_config = SynthesisConfig(length_scale=self.voice.config.length_scale / speed, speaker_id=speaker)
+        syn_config = SynthesisConfig(
+            length_scale=self.voice.config.length_scale / speed, speaker_id=speaker, volume=PEAK_VOLUME
+        )
         pieces = split_sentences(text)
         chunks = []
         for done, piece in enumerate(pieces):  # one piece at a time: progress, and a stop between pieces

@@ -60,6 +60,11 @@ def test_tts_output(spoken: Audio) -> None:
     assert 0.1 < np.abs(spoken.samples).max() <= 1.0
 
 
+def test_tts_peaks_at_minus_one_dbfs(spoken: Audio) -> None:
+    peak_db = 20 * np.log10(float(np.max(np.abs(spoken.samples))))
+    assert -1.1 <= peak_db <= -0.9  # Piper's own normalisation, then its volume: headroom, never clipping
+
+
 def test_tts_speed_changes_duration(tts: PiperTTS) -> None:
     text = SENTENCES[1]
     normal = run_with(tts, text=text, speed=1.0).audio[0].duration_s
