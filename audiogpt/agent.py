@@ -40,8 +40,8 @@ HISTORY_TURNS = 10  # earlier turns given to the engine as context
 # seconds; a minute of audio sent without a word of text is material to work on.
 MAX_SPOKEN_REQUEST_S = 30.0
 
-# The handler of the turn being run: the catalog's LangChain tools (built once per agent) call it.
-# LangGraph runs tools in executors that copy the context, so each turn's tools reach their own handler.
+# The handler of the turn being run: the catalog's LangChain tools (built once per agent) call it, so
+# turns running at the same time (UI, HTTP) each reach their own handler.
 _TURN_HANDLER: contextvars.ContextVar[TaskHandler] = contextvars.ContextVar("audiogpt_turn_handler")
 
 

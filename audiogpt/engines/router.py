@@ -76,8 +76,8 @@ def _index(name: str = "router_examples.yaml") -> ExampleIndex:
     return _INDEXES[name]
 
 
-# create_agent binds the same tool objects before every model call: each is converted once (the
-# conversion dereferences and deep-copies its JSON schema: ~0.2 ms a tool, ~10 ms a turn for the catalog).
+# the agent binds the same tool objects every turn: each is converted once (the conversion
+# dereferences and deep-copies its JSON schema: ~0.2 ms a tool, ~10 ms a turn for the catalog).
 _CONVERTED: dict[int, tuple[Any, dict[str, Any]]] = {}  # id(tool) → (tool, its OpenAI schema), read-only
 _CONVERTED_MAX = 1024
 
@@ -120,8 +120,8 @@ class OfflineRouter(BaseChatModel):
 
     @contextlib.contextmanager
     def session(self, files: Sequence[ra.SessionFile]) -> Iterator[None]:
-        """The session's files (oldest first) as data for the turns run inside, in this context only: the
-        agent keeps one tool-calling graph (and one bound router) for every session."""
+        """The session's files (oldest first) as data for the turn run inside, in this context only, so
+        one router serves concurrent turns of different sessions."""
         token = _TURN_FILES.set(tuple(files))
         try:
             yield
