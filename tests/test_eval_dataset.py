@@ -31,6 +31,7 @@ MIN_PER_TOOL = {
     "heldout_d.jsonl": 5,
     "heldout_e.jsonl": 5,
     "heldout_f.jsonl": 5,
+    "heldout_g.jsonl": 5,
 }
 # heldout_d's writer was not asked for 4-step chains and wrote none (its chains have 2 or 3 steps); a
 # held-out file is never edited after it is written, so the rule is relaxed for it instead
