@@ -248,6 +248,19 @@ class GenerationModel(FoundationModel):
         device = "cpu" if self.device.startswith("mps") else self.device
         return [torch.Generator(device=device).manual_seed(seed + i) for i in range(count)]
 
+    def diffusers_arguments(self, plan: Plan, ctx: RunContext) -> dict[str, Any]:
+        """What every diffusers text-to-audio pipeline call here shares: the prompts' negative prompt, the
+        steps, the versions per prompt, one seeded generator per output, and progress per step."""
+        count = len(plan.prompts) * plan.per_prompt
+        return {
+            "negative_prompt": [plan.negative_prompt] * len(plan.prompts) if plan.negative_prompt else None,
+            "num_inference_steps": plan.steps,
+            "num_waveforms_per_prompt": plan.per_prompt,
+            "generator": self.generators(plan.seed, count),
+            "callback": self.step_callback(ctx, plan.steps),
+            "callback_steps": 1,
+        }
+
     def step_callback(self, ctx: RunContext, total: int) -> Any:
         """A diffusers ``callback(step, timestep, latents)``: progress and cancellation once per step."""
 

@@ -8,6 +8,7 @@ more run the checkpoint's own DDIM scheduler (the model card's 200 steps).
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
 import numpy as np
@@ -16,6 +17,8 @@ from audiogpt.errors import UserError
 from audiogpt.tools.text_to_audio import TextToAudioInput
 from foundation_models.base import ModelOutput, RunContext
 from foundation_models.generation_base import GenerationModel, Plan, fit_length
+
+log = logging.getLogger(__name__)
 
 DPM_MAX_STEPS = 50  # DPM++ converges in ~20 steps; past 50 the original DDIM sampler is used
 
@@ -52,23 +55,14 @@ class AudioLDM2TTA(GenerationModel):
         duration = plan.duration_s or self.default_duration_s
         self.pipeline.scheduler = self.dpm if plan.steps <= DPM_MAX_STEPS else self.ddim
         plan.extra["scheduler"] = type(self.pipeline.scheduler).__name__
-        count = len(plan.prompts) * plan.per_prompt
-        negative = [plan.negative_prompt] * len(plan.prompts) if plan.negative_prompt else None
         try:
             with torch.inference_mode():
                 out: Any = self.pipeline(
-                    plan.prompts,
-                    negative_prompt=negative,
-                    audio_length_in_s=duration,
-                    num_inference_steps=plan.steps,
-                    num_waveforms_per_prompt=plan.per_prompt,
-                    generator=self.generators(plan.seed, count),
-                    callback=self.step_callback(ctx, plan.steps),
-                    callback_steps=1,
-                    output_type="np",
+                    plan.prompts, audio_length_in_s=duration, output_type="np", **self.diffusers_arguments(plan, ctx)
                 )
-        except ValueError as exc:  # e.g. a length the VAE cannot tile
-            raise UserError(f"AudioLDM 2 cannot make {duration:g} s: {exc}") from None
+        except ValueError as exc:  # e.g. a length the VAE cannot tile; the library's words stay in the log
+            log.info("AudioLDM 2 refused %g s: %s", duration, exc)
+            raise UserError(f"AudioLDM 2 cannot make a clip of {duration:g} s; try a whole number of seconds") from None
         sr = int(self.pipeline.vocoder.config.sampling_rate)
         frames = round(duration * sr)
         return [fit_length(np.asarray(w), frames) for w in out.audios], sr

@@ -54,19 +54,9 @@ class StableAudioTTA(GenerationModel):
         duration = plan.duration_s or min(self.default_duration_s, window)
         if duration > window:
             raise UserError(f"This Stable Audio checkpoint makes at most {window:.1f} s per clip; ask for less")
-        count = len(plan.prompts) * plan.per_prompt
-        negative = [plan.negative_prompt] * len(plan.prompts) if plan.negative_prompt else None
         with torch.inference_mode():
             out: Any = self.pipeline(
-                plan.prompts,
-                negative_prompt=negative,
-                audio_end_in_s=duration,
-                num_inference_steps=plan.steps,
-                num_waveforms_per_prompt=plan.per_prompt,
-                generator=self.generators(plan.seed, count),
-                callback=self.step_callback(ctx, plan.steps),
-                callback_steps=1,
-                output_type="pt",
+                plan.prompts, audio_end_in_s=duration, output_type="pt", **self.diffusers_arguments(plan, ctx)
             )
         sr = int(self.pipeline.vae.config.sampling_rate)
         frames = round(duration * sr)
