@@ -212,8 +212,7 @@ class Agent:
             return self._partial(handler, msg), msg
         except UserError as exc:
             return f"Sorry: {exc}", str(exc)
-        except Exception as exc:  # the LLM server is down, refuses the key, times out, …
-            log.warning("engine failed: %s", exc)
+        except Exception as exc:  # the LLM server is down, refuses the key, times out, … (logged there)
             msg = self._engine_failure(exc)
             return self._partial(handler, msg), msg
         finally:
