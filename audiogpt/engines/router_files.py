@@ -1,5 +1,5 @@
-"""The session's files as the offline router sees them (``SessionFile`` data that the agent binds
-with ``OfflineRouter.for_session``, never text scraped from the prompt), and picked for a step's
+"""The session's files as the offline router sees them (``SessionFile`` data the agent hands it with
+``OfflineRouter.session``, never text scraped from the prompt), and picked for a step's
 file arguments: one audio file, a video, or an ordered list of audio files for concatenate_audio /
 mix_audio (with the mix's gains, offsets and ducking, which depend on which file is the voice and
 which the music)."""
