@@ -468,3 +468,38 @@ def test_what_no_tool_does_is_said_after_the_doable_steps_run(router: OfflineRou
 def test_a_step_that_needs_what_could_not_be_made_does_not_run(router: OfflineRouter) -> None:
     steps = router.plan("clone my voice from dog.wav and then read the news with it", FILES)
     assert [s.kind for s in steps] == ["unsupported"]
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("this talk has to become Dutch audio for our partners", "Dutch"),
+        ("I'd like it to speak Italian instead", "Italian"),
+        ("say the same words again but in Korean speech", "Korean"),
+        ("we want a Polish voiceover made from this", "Polish"),
+        ("could you make a German audio version of my lecture", "German"),
+        # the language the speaker uses is the source, not the target
+        ("the guide speaks Greek, translate what she says", None),
+        ("translate the Japanese audio", None),
+        ("a French dub of this into English please", None),
+    ],
+)
+def test_a_spoken_target_language_is_read(text: str, target: str | None) -> None:
+    from audiogpt.tools.speech_translation import translation_target
+
+    assert translation_target(text) == target
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("is the woman in this clip British or Australian?", "speaker_analysis"),
+        ("start recording from my mic", "live_audio"),
+    ],
+)
+def test_what_no_tool_does_is_said_in_its_own_words(router: OfflineRouter, text: str, category: str) -> None:
+    # categories added from the retired held-out parts' unsupported requests (prompts/router_examples_retired.yaml)
+    steps = router.plan(text, FILES)
+    assert [(s.kind, s.tool) for s in steps] == [("other_task", category)]
+    final = invoke(router, FILES, [HumanMessage(text)])
+    assert not final.tool_calls and "none of my tools does that" in final.text

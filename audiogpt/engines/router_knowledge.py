@@ -2,7 +2,9 @@
 
 Each registered tool brings its examples and cues (``audiogpt/tools/<name>.yaml``); greetings,
 thanks and requests no tool serves (``unsupported:<name>``) come from
-``prompts/router_examples.yaml``. A planned tool that is now registered keeps only its tool label.
+``prompts/router_examples.yaml``, and more requests no tool serves from
+``prompts/router_examples_retired.yaml`` (taken from the retired held-out request parts). A planned
+tool that is now registered keeps only its tool label.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from audiogpt.prompts import read_prompt_yaml
 from audiogpt.tools import CATALOG
 
 SHARED_EXAMPLES = "router_examples.yaml"
+# unsupported requests from the retired held-out parts, under their reply categories (see its header)
+RETIRED_EXAMPLES = "router_examples_retired.yaml"
 
 
 def example_groups() -> dict[str, list[str]]:
@@ -28,8 +32,10 @@ def example_groups() -> dict[str, list[str]]:
     groups["help"] = list(shared.get("help") or [])
     groups["thanks"] = list(shared.get("thanks") or [])
     groups["context"] = list(shared.get("context") or [])
-    for name, texts in (shared.get("unsupported") or {}).items():
+    retired = read_prompt_yaml(RETIRED_EXAMPLES).get("unsupported") or {}
+    for name in dict.fromkeys([*(shared.get("unsupported") or {}), *retired]):
         if name not in CATALOG:
+            texts = [*(shared.get("unsupported") or {}).get(name, []), *retired.get(name, [])]
             groups[f"unsupported:{name}"] = [t for t in texts if _key(t) not in claimed]
     return groups
 

@@ -13,6 +13,15 @@ class SpeechTranslationInput(ToolInput):
     audio: AudioFile
 
 
+_SPOKEN_TARGET_RE = re.compile(
+    rf"\b(?:become|becomes|to speak|say it|says it)\s+(?:in\s+)?{LANGUAGE_NAME}\b"
+    rf"|\bin\s+{LANGUAGE_NAME}\s+(?:audio|speech|voice)\b"
+    rf"|\b(?:a|an)\s+{LANGUAGE_NAME}\s+(?:(?:audio|voice|spoken)\s+)?(?:version|voice-?over|dub)\b"
+    rf"|\b{LANGUAGE_NAME}\s+(?:voice-?over|dub|dubbing)\b",
+    re.IGNORECASE,
+)
+
+
 def translation_target(text: str) -> str | None:
     """The language a translation step asks for when it is not English ("into French" → "French").
 
@@ -22,6 +31,9 @@ def translation_target(text: str) -> str | None:
     """
     targets = [m.group(1) for m in re.finditer(rf"\b(?:into|to)\s+{LANGUAGE_NAME}\b", text, re.IGNORECASE)]
     targets += [m.group(1) for m in re.finditer(rf"\bin\s+{LANGUAGE_NAME}\W*$", text, re.IGNORECASE)]
+    # the words come out in that language: "become German audio", "speak Spanish instead", "in French audio",
+    # "a Spanish audio version", "a Portuguese voiceover" (not "the Japanese audio", which names the source)
+    targets += [next(g for g in m.groups() if g) for m in _SPOKEN_TARGET_RE.finditer(text)]
     if not targets or any(LANGUAGES[t.lower()] == "en" for t in targets):
         return None
     return targets[0].title()
