@@ -254,7 +254,9 @@ class OfflineRouter(BaseChatModel):
                 if rb.has_trait(step.tool, "merge_steps") and step.explicit_file in (None, prev.explicit_file):
                     steps[-1] = self._plan_step(f"{prev.text}, {step.text}", files, label=prev.tool)
                     continue
-                if _repeats(prev, step):  # "remove the noise and make it clearer"
+                if _repeats(prev, step):  # "remove the noise and make it clearer", "find the gunshots, the times?"
+                    if not step.args.keys() <= prev.args.keys():  # the one step reads what both pieces say
+                        steps[-1] = self._plan_step(f"{prev.text}, {step.text}", files, label=prev.tool)
                     continue
             if step.kind in _REFUSALS:  # an analysis no tool does is said at the end; the other steps still run
                 refusals.append(step)
@@ -364,5 +366,11 @@ def _tidy(value: Any) -> Any:
 
 
 def _repeats(prev: Step, step: Step) -> bool:
-    """A step that only repeats the previous one on the same file (split from a bare "and")."""
-    return not step.file_list and step.args == prev.args and step.explicit_file in (None, prev.explicit_file)
+    """A step that only repeats the previous one on the same file: split from a bare "and", or an ask beside
+    the statement that already named the task ("our app should flag smoke alarms. when does it go off?").
+    Their arguments agree, and one says all the other does; "one at 1.5x, one at 0.5x" are two steps."""
+    if step.file_list or step.explicit_file not in (None, prev.explicit_file):
+        return False
+    mine, theirs = step.args.keys(), prev.args.keys()
+    agree = all(step.args[k] == prev.args[k] for k in mine & theirs)
+    return agree and (mine <= theirs or theirs <= mine)

@@ -23,11 +23,14 @@ PLACEHOLDER_PNG = bytes.fromhex(
 )
 
 
-def placeholder_output(tool: str) -> ModelOutput:
-    """What a plan-only call returns: a placeholder of ``tool``'s declared output kind."""
-    kind = CATALOG[tool].output
+def placeholder_output(tool: str, inputs: ToolInput | None = None) -> ModelOutput:
+    """What a plan-only call returns: a placeholder of ``tool``'s declared output kind, as many audio
+    files as the real call would make (``Tool.outputs``: one per speaker, per stem…)."""
+    spec = CATALOG[tool]
+    kind = spec.output
     if kind == "audio":
-        return ModelOutput(audio=[Audio(np.zeros(PLACEHOLDER_SR, dtype=np.float32), PLACEHOLDER_SR)])
+        count = spec.outputs(inputs) if spec.outputs is not None and inputs is not None else 1
+        return ModelOutput(audio=[Audio(np.zeros(PLACEHOLDER_SR, dtype=np.float32), PLACEHOLDER_SR)] * count)
     if kind == "image":
         return ModelOutput(images=[PLACEHOLDER_PNG])
     if kind == "text":
@@ -44,4 +47,4 @@ class PlanOnlyHandler(TaskHandler):
     """
 
     def _run_model(self, tool: str, inputs: ToolInput, ctx: RunContext) -> tuple[ModelOutput, str]:
-        return placeholder_output(tool), PLACEHOLDER_MODEL
+        return placeholder_output(tool, inputs), PLACEHOLDER_MODEL

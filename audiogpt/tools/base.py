@@ -142,7 +142,8 @@ class Tool:
     documents; ``reply_empty`` when nothing was found), ``hint`` what to say when a request gives
     the tool nothing to work with. ``slots`` say how the router fills fields from ordinary words
     (field → a kind of ``SLOTS``); ``arguments`` is the tool's own argument reader, for what no
-    shared kind reads. ``capability`` is its measure for ``audiogpt eval capability``
+    shared kind reads. ``outputs`` counts the audio files a call makes when that is not one.
+    ``capability`` is its measure for ``audiogpt eval capability``
     (``"module:function"`` taking a capability ``Context``), else ``capability_exempt`` says why not.
     """
 
@@ -166,6 +167,9 @@ class Tool:
     continues: str | None = None  # a following step that fully matches this regex belongs to this step
     traits: frozenset[str] = frozenset()
     slots: Mapping[str, str] = field(default_factory=dict)  # field → how ordinary words fill it (SLOTS)
+    # how many audio files one call makes for these inputs when it is not one (one per speaker, per stem…);
+    # plan-only evaluation makes that many placeholders, so "…then transcribe each" is planned as it runs
+    outputs: Callable[[Any], int] | None = None
     info: Mapping[str, Any] = field(default_factory=dict)  # anything else a front end may show
 
     def __post_init__(self) -> None:

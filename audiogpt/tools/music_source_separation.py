@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, get_args
 
 from pydantic import Field, model_validator
 
@@ -62,6 +62,7 @@ class MusicSourceSeparationInput(ToolInput):
 
 TOOL = Tool(
     name="music_source_separation",
+    outputs=lambda inputs: 1 if inputs.remove else len(inputs.stems or get_args(Stem)),
     category="processing",
     description="Split music into stems — vocals, drums, bass and other (the accompaniment) — one file each, "
     "at the input's sample rate and channel count, to isolate vocals or an instrument; or, with remove, return "

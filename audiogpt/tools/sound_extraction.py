@@ -18,6 +18,7 @@ class SoundExtractionInput(ToolInput):
 
 TOOL = Tool(
     name="sound_extraction",
+    outputs=lambda inputs: 2,  # the sound, and everything else
     category="processing",
     description="Pull the sound described in text (e.g. 'birdsong', 'the siren') out of a recording into its own "
     "file, with everything else as a second file. It keeps the stretches of time where that sound is heard, so "

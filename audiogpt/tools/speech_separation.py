@@ -41,6 +41,7 @@ class SpeechSeparationInput(ToolInput):
 
 TOOL = Tool(
     name="speech_separation",
+    outputs=lambda inputs: inputs.num_speakers,
     category="processing",
     description="Separate overlapping voices in a recording into one audio file per speaker, each as long as "
     "the input, with a before/after picture. Use before transcribing each speaker on their own.",

@@ -41,6 +41,7 @@ def describe(r: Observation) -> dict[str, Any]:
 
 TOOL = Tool(
     name="text_to_audio",
+    outputs=lambda inputs: inputs.candidates,
     category="generation",
     description=(
         "Generate sound effects or ambience (not speech, not music) from a text description: rain, a dog "
