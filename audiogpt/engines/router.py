@@ -30,6 +30,7 @@ from pydantic import Field
 from audiogpt.engines import router_args as ra
 from audiogpt.engines import router_binding as rb
 from audiogpt.engines import router_replies as rr
+from audiogpt.engines import router_spelling
 from audiogpt.engines.router_index import ExampleIndex, load_index
 from audiogpt.engines.router_knowledge import routing_examples
 from audiogpt.engines.router_step import Step
@@ -213,6 +214,7 @@ class OfflineRouter(BaseChatModel):
         turn so far, which tell the steps after them which file to work on; ``said`` the text the
         previous answer quoted (a transcript), for "read that out loud".
         """
+        request = router_spelling.correct(request)  # "denosie pls" → "denoise pls", quotes and names kept
         pieces = ra.split_steps(request)
         if len(pieces) > 1 and any(ra.asks(p) for p in pieces):  # "I teach drama. … Could you clean it up?"
             pieces = self._asks_only(pieces)
@@ -332,6 +334,7 @@ class OfflineRouter(BaseChatModel):
         last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
         request = messages[last_human].text if last_human >= 0 else ""
         earlier = [str(m.text) for m in messages[: max(last_human, 0)] if isinstance(m, HumanMessage)]
+        request = router_spelling.correct(request)  # "do the smae to the first file"
         request = ra.same_again(
             request, earlier, lambda text: self.plan(text, [])[0].kind in ("tool", "no_file", "missing_file")
         )
