@@ -503,3 +503,36 @@ def test_what_no_tool_does_is_said_in_its_own_words(router: OfflineRouter, text:
     assert [(s.kind, s.tool) for s in steps] == [("other_task", category)]
     final = invoke(router, FILES, [HumanMessage(text)])
     assert not final.tool_calls and "none of my tools does that" in final.text
+
+
+@pytest.mark.parametrize(
+    ("text", "tools"),
+    [
+        # one piece that joins asks for two tools is two steps…
+        ("what key is it in, and could you also tag the sounds", ["analyze_audio", "sound_event_detection"]),
+        ("loudness + spectrogram", ["analyze_audio", "visualize_audio"]),
+        ("slow it to 0.9x and drop it 3 semitones", ["change_speed", "change_pitch"]),
+        # …but a list of one step's values, or an "and" inside one task, stays one step
+        ("mono, 22.05 kHz, ogg", ["convert_audio"]),
+        ("add an echo and some distortion", ["apply_audio_effect"]),
+        ("normalise to +3 LUFS", ["apply_audio_effect"]),
+    ],
+)
+def test_asks_joined_in_one_piece_are_split_only_when_each_names_its_tool(
+    router: OfflineRouter, text: str, tools: list[str]
+) -> None:
+    assert [s.tool for s in router.plan(text, FILES)] == tools
+
+
+def test_a_remark_that_reads_as_context_is_left_out_beside_an_ask(router: OfflineRouter) -> None:
+    # "Honestly …" is no statement by its form, but it reads about as well as context as it does as a task
+    steps = router.plan("Honestly sound editing baffles me. Could you make it 20% slower?", FILES)
+    assert [(s.kind, s.tool) for s in steps] == [("tool", "change_speed")]
+
+
+def test_a_step_about_a_videos_sound_is_not_video_editing(router: OfflineRouter) -> None:
+    files = [*FILES, SessionFile("video/5b21d0aa.mp4", "party.mp4", None, 30.0)]
+    steps = router.plan("describe the sounds you hear in party.mp4", files)
+    assert [s.tool for s in steps] == ["extract_audio_from_video", "audio_captioning"]
+    steps = router.plan("crop party.mp4 to a square", files)
+    assert [(s.kind, s.tool) for s in steps] == [("other_task", "video_editing")]

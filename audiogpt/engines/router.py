@@ -42,6 +42,14 @@ log = logging.getLogger(__name__)
 # where a long step may hold a clause of context: after , ; : and before but / because / since / though
 _CLAUSE_RE = re.compile(r"(?<=[,;:])\s+|\s+(?=(?:but|because|cause|since|though|although)\b)", re.IGNORECASE)
 _MIN_WORDS_TO_SPLIT = 8
+# where one piece may join asks for two tools: "and", "+", "&", "plus", "as well as", ", also", ", separately"
+# (not a bare comma: "mono, 44.1 kHz, mp3" is one step's list)
+_CONJUNCTION_RE = re.compile(
+    r",?\s+(?:and|plus|&|\+|as well as)\s+(?:(?:also|separately|then)\b,?\s*)?|,\s*(?:also|separately)\b,?\s*|(?<=[a-z])\s*\+\s*(?=[a-z])",
+    re.IGNORECASE,
+)
+SURE_SCORE = 0.8  # a part of a joined piece becomes its own step only when its tool scores this high alone
+CONTEXT_MARGIN = 0.1  # how much better than "context" a piece that does not ask must read as a task
 _NOT_ASKS = ("unclear", "context", "help", "thanks")
 # what no tool does and nothing after it needs (who speaks, the mood, the weather): the steps after it
 # still run. A planned tool ("clone my voice and say hello") makes what the steps after it use: the plan stops.
@@ -187,12 +195,34 @@ class OfflineRouter(BaseChatModel):
         for i, piece in enumerate(pieces):
             if ra.is_statement(piece):
                 continue
-            if not ra.asks(piece):  # a terse step ("speed 1.1x") or context: as it is
-                kept.append(piece)
+            if not ra.asks(piece):  # a terse step ("speed 1.1x"), kept unless it reads about as well as context
+                if not self._mostly_context(piece):
+                    kept.append(piece)
                 continue
             beside = pieces[max(0, i - 1) : i + 2]
             kept.append(", ".join(p for p in beside if p == piece or (ra.is_statement(p) and self._strength(p))))
         return kept if any(self.route(self._ask_of(p))[0] not in _NOT_ASKS for p in kept) else pieces
+
+    def _conjoined(self, piece: str) -> list[str]:
+        """A piece that joins asks for different tools with "and", "+", "plus", "also" or a comma ("what's the
+        BPM, and can you also list the sounds?", "stems + bpm") as one piece per ask; each part must name its
+        tool surely on its own, so "mix a.wav and b.wav" or "find the barks and give me the times" stay one."""
+        masked, quotes = ra.mask_quotes(piece)
+        parts = [p for p in _CONJUNCTION_RE.split(masked) if p and p.strip(" ,;:.!?")]
+        if len(parts) < 2 or len(parts) > ra.MAX_STEPS:
+            return [piece]
+        routed = [self.route(self._ask_of(ra.unmask(p, quotes))) for p in parts]
+        labels = [label for label, _ in routed]
+        sure = all(label in self._schemas and scores[label] >= SURE_SCORE for label, scores in routed)
+        if not sure or len(set(labels)) < 2:
+            return [piece]
+        return [ra.unmask(p, quotes).strip(" ,;:") for p in parts]
+
+    def _mostly_context(self, text: str) -> bool:
+        """A piece that does not ask and reads as context about as well as it reads as a task ("Honestly
+        audio stuff confuses me"): beside a piece that asks, it is left out."""
+        label, scores = self.route(self._ask_of(text))
+        return label in _NOT_ASKS or scores[label] - scores.get("context", 0.0) < CONTEXT_MARGIN
 
     def _strength(self, text: str) -> float:
         """How surely a text names one task: its best label's score (0 when that is no task)."""
@@ -218,6 +248,7 @@ class OfflineRouter(BaseChatModel):
         pieces = ra.split_steps(request)
         if len(pieces) > 1 and any(ra.asks(p) for p in pieces):  # "I teach drama. … Could you clean it up?"
             pieces = self._asks_only(pieces)
+        pieces = [part for piece in pieces for part in self._conjoined(piece)]
         steps, aside = self._steps(pieces, files, context=True)
         if not steps and any(s.kind == "context" for s in aside):  # nothing but context: read it as the task
             steps, aside = self._steps(pieces, files, context=False)  # ("my uncle's toast is lost in the clatter")

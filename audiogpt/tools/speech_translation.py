@@ -13,6 +13,12 @@ class SpeechTranslationInput(ToolInput):
     audio: AudioFile
 
 
+# "in X" at the end is a target after the thing translated ("translate it in French"), not after the words
+# that name the source ("a voicemail in German.", "he speaks in Turkish)")
+_IN_TARGET_RE = re.compile(
+    rf"\b(?:translat\w*|it|this|that|them|everything|all|version|out loud|aloud)\s+in\s+{LANGUAGE_NAME}\W*$",
+    re.IGNORECASE,
+)
 _SPOKEN_TARGET_RE = re.compile(
     rf"\b(?:become|becomes|to speak|say it|says it)\s+(?:in\s+)?{LANGUAGE_NAME}\b"
     rf"|\bin\s+{LANGUAGE_NAME}\s+(?:audio|speech|voice)\b"
@@ -26,11 +32,11 @@ def translation_target(text: str) -> str | None:
     """The language a translation step asks for when it is not English ("into French" → "French").
 
     speech_translation only produces English, so such a step is answered, not run. "into/to X" is a
-    target anywhere; "in X" only at the end ("translate it in French"), since "a message in Italian"
-    names the source. Any English target wins ("the Italian message in English").
+    target anywhere; "in X" only at the end after what is translated ("translate it in French"), since
+    "a message in Italian" names the source. Any English target wins ("the Italian message in English").
     """
     targets = [m.group(1) for m in re.finditer(rf"\b(?:into|to)\s+{LANGUAGE_NAME}\b", text, re.IGNORECASE)]
-    targets += [m.group(1) for m in re.finditer(rf"\bin\s+{LANGUAGE_NAME}\W*$", text, re.IGNORECASE)]
+    targets += [m.group(1) for m in _IN_TARGET_RE.finditer(text)]
     # the words come out in that language: "become German audio", "speak Spanish instead", "in French audio",
     # "a Spanish audio version", "a Portuguese voiceover" (not "the Japanese audio", which names the source)
     targets += [next(g for g in m.groups() if g) for m in _SPOKEN_TARGET_RE.finditer(text)]
