@@ -222,6 +222,11 @@ def test_effect_arguments(text: str, expected: list[dict[str, Any]]) -> None:
         ("make it 10% slower", 0.9, None), ("twice as fast", 2.0, None), ("speed it up like a tape", 1.25, False),
         ("speed it up like a chipmunk", 1.25, False), ("slow down with the pitch", 0.8, False),
         ("speed up without changing the pitch", 1.25, None), ("go from 100 bpm to 120 bpm", 1.2, None),
+        # a complaint about the recording ("too slow") does not turn the order ("speed it up") around
+        ("my narration drags, it is far too slow, so speed it up by 20 percent", 1.2, None),
+        ("the lecturer is slow; spead it up 25%", 1.25, None),
+        ("it runs slow, speed it up by 8 percent and let the pitch rise with it", 1.08, False),
+        ("the drummer rushes, it is too fast, slow it down by 10 percent", 0.9, None),
     ],
 )  # fmt: skip
 def test_speed_arguments(text: str, factor: float, preserve_pitch: bool | None) -> None:
@@ -239,6 +244,8 @@ def test_speed_to_a_target_length_needs_the_duration() -> None:
         ("up 3 semitones", 3), ("an octave lower", -12), ("two steps down", -2), ("higher", 2),
         ("deeper voice", -3), ("transpose it up a fifth", 7), ("pitch shift -3", -3), ("tune it down a half step", -1),
         ("two octaves up", 24), ("lower it a whole tone", -2),
+        # a word ending in an interval's name ("ringtone", "toast's") is no interval
+        ("the toast's melody: shift it up 4 semitones", 4), ("my ringtone should go 2 semitones lower", -2),
     ],
 )  # fmt: skip
 def test_pitch_arguments(text: str, semitones: float) -> None:
