@@ -171,6 +171,14 @@ def test_unseen_phrasings_give_valid_arguments(router: OfflineRouter) -> None:
         ("start at 12 seconds", None, {"start_s": 12.0}),
         ("shave half a second off the start", None, {"start_s": 0.5}),
         ("drop the last 5 seconds", None, {slots.NEEDS_DURATION: True}),
+        # the unit before its number ("second 8"), the rest kept, silence said as pauses or nothing
+        ("just keep what runs from second 8 until second 21", None, {"start_s": 8.0, "end_s": 21.0}),
+        ("keep from minute 3 to minute 4", None, {"start_s": 180.0, "end_s": 240.0}),
+        ("the podcast should start at second 7", None, {"start_s": 7.0}),
+        ("take away second 10 to second 14, the rest I keep", None, {"start_s": 10.0, "end_s": 14.0, "mode": "remove"}),
+        ("lose the long pauses before and after the talk", None, {"remove_silence": True}),
+        ("there is a minute of nothing at the end of my voice memo", None, {"remove_silence": True}),
+        ("drop whatever is not speech at both ends", None, {"remove_silence": True, "silence_method": "vad"}),
     ],
 )
 def test_trim_arguments(text: str, duration: float | None, expected: dict[str, Any]) -> None:
