@@ -411,6 +411,22 @@ def test_developer_style_arguments(router: OfflineRouter) -> None:
     assert steps[0].kind == "bad_args" and "semitones" in (steps[0].problem or "")
 
 
+def test_developer_style_quoted_values_lists_and_unit_less_names(router: OfflineRouter) -> None:
+    # a one-word value in quotes, a list of quoted words, a JSON object, a name without its unit suffix
+    assert plan(router, "visualize_audio(kind='mel_spectrogram', frequency_scale=\"log\")", VOICE) == [
+        ("visualize_audio", {"kind": "mel_spectrogram", "frequency_scale": "log", "audio": VOICE})
+    ]
+    assert plan(router, "music_source_separation(stems=['vocals', \"drums\"])", MUSIC) == [
+        ("music_source_separation", {"stems": ["vocals", "drums"], "audio": MUSIC})
+    ]
+    assert plan(router, "trim_audio start=2.5 end=9", VOICE) == [
+        ("trim_audio", {"start_s": 2.5, "end_s": 9.0, "audio": VOICE})
+    ]
+    steps = plan(router, '/api/text_to_speech {"text": "See you at noon", "speed": 0.9}')
+    assert steps == [("text_to_speech", {"text": "See you at noon", "speed": 0.9})]
+    assert ra.mask_quotes("say 'ok' then stop") == ("say \x000\x00 then stop", ["ok"])  # quoted words stay masked
+
+
 def test_step_splitting_for_edits() -> None:
     assert ra.split_steps("trim 5-15 s -> pitch +4 -> wav at 22050 Hz") == [
         "trim 5-15 s",

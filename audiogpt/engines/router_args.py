@@ -55,9 +55,22 @@ _LEAD_RE = re.compile(
 )
 
 
+# Quotes that are syntax, not quoted text: a JSON key ({"speed": 1.2}) and a one-word value given by name
+# (language='nl', stems=['drums','bass']); they are read as names and values, never as words to say.
+_JSON_KEY_RE = re.compile(r"(?<=[{,])(\s*)[\"']([a-z_]\w*)[\"'](?=\s*:)", re.IGNORECASE)
+_NAMED_VALUE_RE = re.compile(r"\b([a-z_]\w*\s*=\s*)(\[[^\]\n]*\]|[\"'][\w.+-]+[\"'])", re.IGNORECASE)
+_WORD_IN_QUOTES_RE = re.compile(r"[\"']([\w.+-]+)[\"']")
+
+
+def _unquote_syntax(text: str) -> str:
+    text = _JSON_KEY_RE.sub(r"\1\2", text)
+    return _NAMED_VALUE_RE.sub(lambda m: m.group(1) + _WORD_IN_QUOTES_RE.sub(r"\1", m.group(2)), text)
+
+
 def mask_quotes(text: str) -> tuple[str, list[str]]:
     """Replace every quoted span by a ``\\x00<i>\\x00`` token so rules never look inside quotes."""
     quotes: list[str] = []
+    text = _unquote_syntax(text)
 
     def keep(m: re.Match[str]) -> str:
         quotes.append(next(g for g in m.groups() if g is not None).strip())
