@@ -270,6 +270,11 @@ def test_pitch_arguments(text: str, semitones: float) -> None:
         ("resample to 44.1 kHz", {"sample_rate": 44100}),
         ("convert this wav to ogg", {"format": "ogg"}),
         ("save as mp3, 24 bit", {"format": "mp3"}),  # mp3 has no bit depth: dropped rather than refused
+        # what the recording is now is not what it should become
+        ("the kiosk player only plays ogg and this file is an mp3", {"format": "ogg"}),
+        ("this is a wav, my podcast host needs flac", {"format": "flac"}),
+        ("my editor rejects mono files, give me stereo", {"channels": 2}),
+        ("bring this 22 kHz clip up to 48 kHz", {"sample_rate": 48000}),
     ],
 )
 def test_convert_arguments(text: str, expected: dict[str, Any]) -> None:
