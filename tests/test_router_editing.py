@@ -213,6 +213,18 @@ def test_trim_arguments(text: str, duration: float | None, expected: dict[str, A
         ("add reverb and boost the bass", [{"name": "reverb"}, {"name": "low_shelf", "gain_db": 6.0}]),
         ("boost 1 kHz by 3 dB", [{"name": "peak_eq", "frequency_hz": 1000.0, "gain_db": 3.0}]),
         ("remove the echo", []),  # removing echo is not an effect that can be added
+        # a complaint about the level gives way to the gain asked for; a LUFS target to a bare "louder"
+        ("my voice memo is barely audible, push it up 4 dB", [{"name": "gain", "gain_db": 4.0}]),
+        ("louder please, to -18 LUFS", [{"name": "normalize_loudness", "target_lufs": -18.0}]),
+        # a frequency with below/above is a cutoff; one effect said twice is one effect with the later values
+        ("there's hum; whatever is under roughly 60 Hz should go", [{"name": "highpass", "cutoff_hz": 60.0}]),
+        ("take off everything above around 6 kHz", [{"name": "lowpass", "cutoff_hz": 6000.0}]),
+        ("muffle it like a wall is in between, a low-pass near 700 Hz", [{"name": "lowpass", "cutoff_hz": 700.0}]),
+        # a start or an end described rather than named
+        ("it barges in too hard at the start, and should finish softly", [{"name": "fade_in"}, {"name": "fade_out"}]),
+        ("the jingle should close on a 3 second fade", [{"name": "fade_out", "duration_s": 3.0}]),
+        ("my phone recording needs more bass", [{"name": "low_shelf", "gain_db": 6.0}]),  # where it came from
+        ("add some distorsion", [{"name": "distortion"}]),
     ],
 )  # fmt: skip
 def test_effect_arguments(text: str, expected: list[dict[str, Any]]) -> None:
