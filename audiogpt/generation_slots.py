@@ -145,9 +145,9 @@ def scene_arguments(text: str) -> dict[str, Any]:
     """A scene's parts: caption (the whole scene), speech (who speaks, how), transcript, env, music, sfx."""
     args = {k: v for k, v in generation_arguments(text).items() if k in ("seed", "preset", "steps", "duration_s")}
     labelled = {}
-    for m in _LABELLED_RE.finditer(text):
-        if value := _QUOTE_RE.match(text, m.end()):
-            labelled[m.group(1).lower()] = _quoted(value)
+    for label in _LABELLED_RE.finditer(text):
+        if value := _QUOTE_RE.match(text, label.end()):
+            labelled[label.group(1).lower()] = _quoted(value)
     if labelled:  # the parts were given by name: taken as given, nothing guessed around them
         return {**args, **labelled}
     general = generation_arguments(_QUOTE_RE.sub(" ", text)).get("prompt", "")
