@@ -65,7 +65,17 @@ _SPEAKER_RE = re.compile(
     r"read\w*|tell\w*|sing\w*|yell\w*)\b",
     re.IGNORECASE,
 )
-_QUOTE_RE = re.compile(r"[\"“']([^\"”']{2,})[\"”']")
+# "…", “…”, '…' — an apostrophe inside a word ("my daughter's class") opens no quote
+_QUOTE_RE = re.compile(r"\"([^\"]{2,})\"|“([^”]{2,})”|(?<!\w)'((?:[^']|(?<=\w)'(?=\w)){2,})'(?!\w)")
+_PARTS = ("caption", "speech", "transcript", "sfx", "music", "env")
+# parts given by name: "caption 'a storm at sea', speech='a captain'", "env: 'rain'"
+_LABELLED_RE = re.compile(rf"\b({'|'.join(_PARTS)})\s*[=:]?\s*(?={_QUOTE_RE.pattern})", re.I)
+
+
+def _quoted(m: re.Match[str]) -> str:
+    return next(g for g in m.groups() if g is not None).strip()
+
+
 _OVER_RE = re.compile(r"\b(?:over|with|against|behind|amid|under|in front of|accompanied by)\s+(.+)$", re.IGNORECASE)
 
 
@@ -134,9 +144,15 @@ def description(text: str) -> str:
 def scene_arguments(text: str) -> dict[str, Any]:
     """A scene's parts: caption (the whole scene), speech (who speaks, how), transcript, env, music, sfx."""
     args = {k: v for k, v in generation_arguments(text).items() if k in ("seed", "preset", "steps", "duration_s")}
+    labelled = {}
+    for label in _LABELLED_RE.finditer(text):
+        if value := _QUOTE_RE.match(text, label.end()):
+            labelled[label.group(1).lower()] = _quoted(value)
+    if labelled:  # the parts were given by name: taken as given, nothing guessed around them
+        return {**args, **labelled}
     general = generation_arguments(_QUOTE_RE.sub(" ", text)).get("prompt", "")
     if m := _QUOTE_RE.search(text):
-        args["transcript"] = m.group(1).strip()
+        args["transcript"] = _quoted(m)
     caption = description(_QUOTE_RE.sub("", text))
     caption = generation_arguments(caption).get("prompt", caption)
     if caption:

@@ -76,8 +76,18 @@ def seconds(text: str, default_unit: str | None = None) -> float | None:
     return None
 
 
+_UNIT_FIRST_RE = re.compile(r"\b(second|minute|hour)\s+(\d+(?:\.\d+)?)\b(?!\s*(?::\d|[a-z]))", re.I)
+
+
+def unit_first(text: str) -> str:
+    """ "from second 12 until second 40" → "from 12 seconds until 40 seconds": a unit said before its number."""
+    return _UNIT_FIRST_RE.sub(lambda m: f"{m.group(2)} {m.group(1)}s", text)
+
+
 def time_range(text: str, bare_ok: bool = False) -> tuple[float, float] | None:
-    """ "from 0:05 to 0:12", "1.0 to 2.5 s", "between 10 and 15 seconds" → (start, end) in seconds."""
+    """ "from 0:05 to 0:12", "1.0 to 2.5 s", "between 10 and 15 seconds", "from second 12 until second 40"
+    → (start, end) in seconds."""
+    text = unit_first(text)
     for rx in _RANGE_RES:
         for m in rx.finditer(text):
             a, b = m.group("a"), m.group("b")

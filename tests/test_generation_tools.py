@@ -103,6 +103,18 @@ def test_scene_parts_from_a_request() -> None:
     }
 
 
+def test_scene_parts_given_by_name_are_taken_as_given() -> None:
+    args = scene_arguments("scene with caption 'a quiet harbour at dawn', env 'gulls and lapping water', seed 4")
+    assert args == {"caption": "a quiet harbour at dawn", "env": "gulls and lapping water", "seed": 4}
+    args = scene_arguments('generate_audio_scene caption="a night train" speech="a sleepy conductor" sfx="brakes"')
+    assert args == {"caption": "a night train", "speech": "a sleepy conductor", "sfx": "brakes"}
+
+
+def test_an_apostrophe_in_a_word_opens_no_transcript() -> None:
+    args = scene_arguments("for my son's show, a pirate growling 'land ahoy' over creaking wood and waves")
+    assert args["transcript"] == "land ahoy" and "land ahoy" not in args["caption"]
+
+
 @pytest.mark.slow
 def test_router_fills_every_field(router: OfflineRouter) -> None:
     call = first_call(

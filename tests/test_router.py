@@ -195,6 +195,22 @@ def test_numeric_and_language_arguments(router: OfflineRouter) -> None:
         assert not msg.tool_calls and "can't run" in msg.text, text
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("write out the Portuguese please", "pt"),  # the language itself is the object
+        ("type up the Greek words she sings", "el"),
+        ("transcribe the call, it's Dutch", "nl"),
+        ("get me the text of this, is german with a strong accent", "de"),
+        ("transcribe this, lang code 'sv'", "sv"),
+        ("whisper transcription with language ja", "ja"),
+        ("transcribe it and tell me what language it is", None),  # "it" is no code here
+    ],
+)
+def test_the_spoken_language_said_plainly_or_as_its_code(text: str, code: str | None) -> None:
+    assert ra.language(text) == code
+
+
 def test_file_arguments(router: OfflineRouter) -> None:
     assert first_call(router, "transcribe dog.wav")["args"]["audio"] == UPLOAD
     assert first_call(router, f"transcribe {SPOKEN}")["args"]["audio"] == SPOKEN

@@ -171,6 +171,14 @@ def test_unseen_phrasings_give_valid_arguments(router: OfflineRouter) -> None:
         ("start at 12 seconds", None, {"start_s": 12.0}),
         ("shave half a second off the start", None, {"start_s": 0.5}),
         ("drop the last 5 seconds", None, {slots.NEEDS_DURATION: True}),
+        # the unit before its number ("second 8"), the rest kept, silence said as pauses or nothing
+        ("just keep what runs from second 8 until second 21", None, {"start_s": 8.0, "end_s": 21.0}),
+        ("keep from minute 3 to minute 4", None, {"start_s": 180.0, "end_s": 240.0}),
+        ("the podcast should start at second 7", None, {"start_s": 7.0}),
+        ("take away second 10 to second 14, the rest I keep", None, {"start_s": 10.0, "end_s": 14.0, "mode": "remove"}),
+        ("lose the long pauses before and after the talk", None, {"remove_silence": True}),
+        ("there is a minute of nothing at the end of my voice memo", None, {"remove_silence": True}),
+        ("drop whatever is not speech at both ends", None, {"remove_silence": True, "silence_method": "vad"}),
     ],
 )
 def test_trim_arguments(text: str, duration: float | None, expected: dict[str, Any]) -> None:
@@ -205,6 +213,18 @@ def test_trim_arguments(text: str, duration: float | None, expected: dict[str, A
         ("add reverb and boost the bass", [{"name": "reverb"}, {"name": "low_shelf", "gain_db": 6.0}]),
         ("boost 1 kHz by 3 dB", [{"name": "peak_eq", "frequency_hz": 1000.0, "gain_db": 3.0}]),
         ("remove the echo", []),  # removing echo is not an effect that can be added
+        # a complaint about the level gives way to the gain asked for; a LUFS target to a bare "louder"
+        ("my voice memo is barely audible, push it up 4 dB", [{"name": "gain", "gain_db": 4.0}]),
+        ("louder please, to -18 LUFS", [{"name": "normalize_loudness", "target_lufs": -18.0}]),
+        # a frequency with below/above is a cutoff; one effect said twice is one effect with the later values
+        ("there's hum; whatever is under roughly 60 Hz should go", [{"name": "highpass", "cutoff_hz": 60.0}]),
+        ("take off everything above around 6 kHz", [{"name": "lowpass", "cutoff_hz": 6000.0}]),
+        ("muffle it like a wall is in between, a low-pass near 700 Hz", [{"name": "lowpass", "cutoff_hz": 700.0}]),
+        # a start or an end described rather than named
+        ("it barges in too hard at the start, and should finish softly", [{"name": "fade_in"}, {"name": "fade_out"}]),
+        ("the jingle should close on a 3 second fade", [{"name": "fade_out", "duration_s": 3.0}]),
+        ("my phone recording needs more bass", [{"name": "low_shelf", "gain_db": 6.0}]),  # where it came from
+        ("add some distorsion", [{"name": "distortion"}]),
     ],
 )  # fmt: skip
 def test_effect_arguments(text: str, expected: list[dict[str, Any]]) -> None:
@@ -222,6 +242,11 @@ def test_effect_arguments(text: str, expected: list[dict[str, Any]]) -> None:
         ("make it 10% slower", 0.9, None), ("twice as fast", 2.0, None), ("speed it up like a tape", 1.25, False),
         ("speed it up like a chipmunk", 1.25, False), ("slow down with the pitch", 0.8, False),
         ("speed up without changing the pitch", 1.25, None), ("go from 100 bpm to 120 bpm", 1.2, None),
+        # a complaint about the recording ("too slow") does not turn the order ("speed it up") around
+        ("my narration drags, it is far too slow, so speed it up by 20 percent", 1.2, None),
+        ("the lecturer is slow; spead it up 25%", 1.25, None),
+        ("it runs slow, speed it up by 8 percent and let the pitch rise with it", 1.08, False),
+        ("the drummer rushes, it is too fast, slow it down by 10 percent", 0.9, None),
     ],
 )  # fmt: skip
 def test_speed_arguments(text: str, factor: float, preserve_pitch: bool | None) -> None:
@@ -239,6 +264,8 @@ def test_speed_to_a_target_length_needs_the_duration() -> None:
         ("up 3 semitones", 3), ("an octave lower", -12), ("two steps down", -2), ("higher", 2),
         ("deeper voice", -3), ("transpose it up a fifth", 7), ("pitch shift -3", -3), ("tune it down a half step", -1),
         ("two octaves up", 24), ("lower it a whole tone", -2),
+        # a word ending in an interval's name ("ringtone", "toast's") is no interval
+        ("the toast's melody: shift it up 4 semitones", 4), ("my ringtone should go 2 semitones lower", -2),
     ],
 )  # fmt: skip
 def test_pitch_arguments(text: str, semitones: float) -> None:
@@ -255,6 +282,11 @@ def test_pitch_arguments(text: str, semitones: float) -> None:
         ("resample to 44.1 kHz", {"sample_rate": 44100}),
         ("convert this wav to ogg", {"format": "ogg"}),
         ("save as mp3, 24 bit", {"format": "mp3"}),  # mp3 has no bit depth: dropped rather than refused
+        # what the recording is now is not what it should become
+        ("the kiosk player only plays ogg and this file is an mp3", {"format": "ogg"}),
+        ("this is a wav, my podcast host needs flac", {"format": "flac"}),
+        ("my editor rejects mono files, give me stereo", {"channels": 2}),
+        ("bring this 22 kHz clip up to 48 kHz", {"sample_rate": 48000}),
     ],
 )
 def test_convert_arguments(text: str, expected: dict[str, Any]) -> None:
@@ -394,6 +426,22 @@ def test_developer_style_arguments(router: OfflineRouter) -> None:
     ]
     steps = router.plan("change_pitch semitones=-30", files(VOICE))  # out of range: refused as given
     assert steps[0].kind == "bad_args" and "semitones" in (steps[0].problem or "")
+
+
+def test_developer_style_quoted_values_lists_and_unit_less_names(router: OfflineRouter) -> None:
+    # a one-word value in quotes, a list of quoted words, a JSON object, a name without its unit suffix
+    assert plan(router, "visualize_audio(kind='mel_spectrogram', frequency_scale=\"log\")", VOICE) == [
+        ("visualize_audio", {"kind": "mel_spectrogram", "frequency_scale": "log", "audio": VOICE})
+    ]
+    assert plan(router, "music_source_separation(stems=['vocals', \"drums\"])", MUSIC) == [
+        ("music_source_separation", {"stems": ["vocals", "drums"], "audio": MUSIC})
+    ]
+    assert plan(router, "trim_audio start=2.5 end=9", VOICE) == [
+        ("trim_audio", {"start_s": 2.5, "end_s": 9.0, "audio": VOICE})
+    ]
+    steps = plan(router, '/api/text_to_speech {"text": "See you at noon", "speed": 0.9}')
+    assert steps == [("text_to_speech", {"text": "See you at noon", "speed": 0.9})]
+    assert ra.mask_quotes("say 'ok' then stop") == ("say \x000\x00 then stop", ["ok"])  # quoted words stay masked
 
 
 def test_step_splitting_for_edits() -> None:

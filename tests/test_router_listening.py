@@ -85,6 +85,13 @@ def test_the_target_is_read_from_the_request(router: OfflineRouter, text: str, e
         ("make a karaoke version of the file", "remove", ["vocals"]),
         ("remove the drums from the file", "remove", ["drums"]),
         ("separate the three speakers in the file", "num_speakers", 3),
+        # the stems in the order named; keeping only a part; a part removed said after it or as "-less"
+        ("split the file, I want the bass and the vocals", "stems", ["bass", "vocals"]),
+        ("separate the file and take out only the singer's voice", "stems", ["vocals"]),
+        ("I'd like the file with the original bass line taken out", "remove", ["bass"]),
+        ("separate the file into a vocal-less version for our singalong night", "remove", ["vocals"]),
+        ("separate the speakers in the file, 4 ppl in total", "num_speakers", 4),
+        ("separate the file: five actors talk over each other", "num_speakers", 5),
     ],
 )
 def test_stems_and_speaker_counts_are_read(router: OfflineRouter, text: str, arg: str, value: object) -> None:

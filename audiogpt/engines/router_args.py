@@ -55,9 +55,22 @@ _LEAD_RE = re.compile(
 )
 
 
+# Quotes that are syntax, not quoted text: a JSON key ({"speed": 1.2}) and a one-word value given by name
+# (language='nl', stems=['drums','bass']); they are read as names and values, never as words to say.
+_JSON_KEY_RE = re.compile(r"(?<=[{,])(\s*)[\"']([a-z_]\w*)[\"'](?=\s*:)", re.IGNORECASE)
+_NAMED_VALUE_RE = re.compile(r"\b([a-z_]\w*\s*=\s*)(\[[^\]\n]*\]|[\"'][\w.+-]+[\"'])", re.IGNORECASE)
+_WORD_IN_QUOTES_RE = re.compile(r"[\"']([\w.+-]+)[\"']")
+
+
+def _unquote_syntax(text: str) -> str:
+    text = _JSON_KEY_RE.sub(r"\1\2", text)
+    return _NAMED_VALUE_RE.sub(lambda m: m.group(1) + _WORD_IN_QUOTES_RE.sub(r"\1", m.group(2)), text)
+
+
 def mask_quotes(text: str) -> tuple[str, list[str]]:
     """Replace every quoted span by a ``\\x00<i>\\x00`` token so rules never look inside quotes."""
     quotes: list[str] = []
+    text = _unquote_syntax(text)
 
     def keep(m: re.Match[str]) -> str:
         quotes.append(next(g for g in m.groups() if g is not None).strip())
@@ -250,15 +263,32 @@ _LANGUAGE_RES = (
         re.IGNORECASE,
     ),
     re.compile(rf"\b(?:language\s*(?:is|:|=)?|speaks?|speaking|spoken in)\s+{_LANG}\b", re.IGNORECASE),
+    # "transcribe the Russian", "write down the Arabic words", "it's English", "is english but with accent"
+    re.compile(
+        rf"\bthe\s+{_LANG}(?:\s+(?:words|text|dialogue|part|bits))?\b(?!\s+(?:translation|version|subtitles?))",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"\b(?:it'?s|it\s+is|is|was)\s+(?:all\s+|mostly\s+)?{_LANG}\b", re.IGNORECASE),
 )
+# a language given as its code: "language en", "language hint 'es'", "lang=de"
+_CODE_RE = re.compile(
+    r"\blang(?:uage)?(?:\s+(?:hint|code))?\s*(?P<mark>[=:]?\s*[\"'“]?)(?P<code>[a-z]{2})\b", re.IGNORECASE
+)
+_CODE_WORDS = ("it", "no", "he", "id", "hi")  # codes that are English words: "what language it is" names none
 
 
 def language(text: str) -> str | None:
-    """ISO 639-1 code of a language the request clearly names ("in French" → "fr")."""
+    """ISO 639-1 code of a language the request clearly names ("in French" → "fr") or gives as its code
+    ("language hint 'es'"); the text may hold quotes (a code is read in them), the names are read outside them."""
+    masked = mask_quotes(text)[0]
     for rx in _LANGUAGE_RES:
-        m = rx.search(text)
+        m = rx.search(masked)
         if m:
             return LANGUAGES[m.group(1).lower()]
+    for m in _CODE_RE.finditer(text):
+        code = m.group("code").lower()
+        if code in LANGUAGES.values() and (m.group("mark").strip() or code not in _CODE_WORDS):
+            return code
     return None
 
 
@@ -312,7 +342,7 @@ def speech_text(step: str) -> str | None:
 SLOT_READERS: dict[str, Callable[[str, str], Any]] = {
     "words_to_speak": lambda text, masked: speech_text(text),
     "speaking_rate": lambda text, masked: speed(masked),
-    "language": lambda text, masked: language(masked),
+    "language": lambda text, masked: language(text),
     "probability": lambda text, masked: threshold(masked),
     "count": lambda text, masked: top_k(masked),
 }

@@ -55,18 +55,29 @@ def has_trait(tool: str | None, trait: str) -> bool:
     return spec is not None and trait in spec.traits
 
 
+_UNIT_SUFFIXES = ("s", "ms", "hz", "db", "lufs")
+
+
 def given_values(text: str, props: dict[str, Any]) -> dict[str, Any]:
     """Developer-style ``name=value`` arguments ("trim_audio start_s=1 end_s=3"), typed by the schema."""
     values: dict[str, Any] = {}
     for key, raw in re.findall(r"\b([a-z_]+)\s*[=:]\s*(\[[^\]]*\]|[-+\w.]+)", text):
+        # a name without its unit ("duration=30", "start=12.5") is the one field that adds the unit
+        near = [p for p in props if p.startswith(f"{key}_") and p[len(key) + 1 :] in _UNIT_SUFFIXES]
+        key = key if key in props or len(near) != 1 else near[0]
         schema = props.get(key)
         if schema is None:
             continue
         options = [o for o in schema.get("anyOf", [schema]) if o.get("type") != "null"]
         kind = options[0].get("type") if options else None
+        items = options[0].get("items", {}) if options else {}
         try:
-            if kind == "array" and raw.startswith("[") and options[0].get("items", {}).get("type") == "number":
+            if kind == "array" and raw.startswith("[") and items.get("type") == "number":
                 values[key] = [float(v) for v in re.findall(r"[-+]?\d+(?:\.\d+)?", raw)]
+            elif kind == "array" and raw.startswith("[") and items.get("type") == "string":  # stems=[drums, bass]
+                words = [w.strip(" \"'") for w in raw.strip("[]").split(",") if w.strip(" \"'")]
+                if words and all(w in items.get("enum", words) for w in words):
+                    values[key] = words
             elif kind in ("number", "integer"):
                 values[key] = int(raw) if kind == "integer" else float(raw)
             elif kind == "boolean":

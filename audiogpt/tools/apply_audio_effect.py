@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from audiogpt.observation import Observation
-from audiogpt.slots import BREAK_RE, decibels, has, hz, seconds
+from audiogpt.slots import BREAK_RE, DB_RE, decibels, has, hz, seconds
 from audiogpt.tools.base import AudioFile, Tool, ToolInput
 
 
@@ -145,38 +145,51 @@ class ApplyAudioEffectInput(ToolInput):
     )
 
 
+_CUT = r"\b(?:cut\w*|remov\w*|filter\w*\s+out|get\w*\s+rid\s+of|roll\w*\s+off)\s+(?:\w+\s+){0,3}?"
+_ABOUT = r"\s+(?:about\s+|around\s+|roughly\s+|approximately\s+)?(?=\d)"
 # (effect, pattern): where matches overlap, the earlier pattern wins. "weak" words (volume, a bare
 # "by 6 dB", a bare frequency) count only when no specific effect shares their clause.
 _PATTERNS = [
-    ("telephone", r"\b(?:tele)?phone\w*|\bwalkie[- ]?talkie|\b(?:old|am)\s+radio|\bradio\s+(?:voice|sound|effect)"),
+    # "my walkie-talkie recording" names where the sound came from, not a sound to make
+    ("telephone", r"(?:\b(?:tele)?phone\w*|\bwalkie[- ]?talkie|\b(?:old|am)\s+radio|\bradio\s+(?:voice|sound|effect))"
+                  r"(?!\s+(?:recording|audio|clip|file|message|interview|memo)\b)"),
     ("fade_both", r"\bfade[sd]?\s*(?:it\s*)?in\s*(?:and|&|/)\s*(?:fade[sd]?\s*)?out\b"),
-    ("fade_in", r"\bfade[sd]?[- ]?(?:it\s+|this\s+)?in\b|\bfade-?ins?\b"),
-    ("fade_out", r"\bfade[sd]?[- ]?(?:it\s+|this\s+)?(?:out|away)\b|\bfade-?outs?\b|\bfade\s+(?:at|to)\s+the\s+end"),
+    # also a start or an end described: "start gently", "it slams in", "end with a 2 s fade", "end softly"
+    ("fade_in", r"\bfade[sd]?[- ]?(?:it\s+|this\s+)?in\b|\bfade-?ins?\b"
+                r"|\b(?:start|begin|open)\w*\s+(?:\w+\s+){0,2}?(?:gently|softly|smoothly)\b"
+                r"|\b(?:popp(?:ing|s)|pops|slam(?:s|ming)?|jump(?:s|ing)?|barg(?:es|ing))\s+in\b"),
+    ("fade_out", r"\bfade[sd]?[- ]?(?:it\s+|this\s+)?(?:out|away)\b|\bfade-?outs?\b|\bfade\s+(?:at|to)\s+the\s+end"
+                 r"|\b(?:end|finish|clos)\w*\s+(?:\w+\s+){0,4}?(?:gently|softly|smoothly|fade)\b"),
     ("normalize_peak", r"\bpeak[- ]?normali[sz]\w*|\bnormali[sz]\w*\s+(?:the\s+)?peaks?\b"
                        r"|\bnormali[sz]\w*\s+(?:it\s+)?to\s+[-−]?\d+(?:\.\d+)?\s*dbfs?\b"),
-    ("normalize_loudness", r"\bnormali[sz]\w*|\blufs\b|\btoo\s+(?:quiet|soft|loud)\b"
-                           r"|\b(?:is|are|sounds?)\s+(?:very\s+|so\s+|really\s+)?(?:low|quiet|soft)\b"
-                           r"|\bbarely\s+audible\b|\bloudness\s+(?:normali\w*|target|standard)"
+    ("normalize_loudness", r"\bnormali[sz]\w*|\blufs\b|\bloudness\s+(?:normali\w*|target|standard)"
                            r"|\bbroadcast\s+level"),
+    # a complaint about the level: loudness normalisation, unless a gain is asked for as well
+    ("level_complaint", r"\btoo\s+(?:quiet|soft|loud)\b|\b(?:is|are|sounds?)\s+(?:very\s+|so\s+|really\s+)?"
+                        r"(?:low|quiet|soft)\b|\bbarely\s+audible\b"),
     ("reverse", r"\brevers\w*|\bbackwards?\b"),
     ("reverb", r"\brev(?:erb|reb|rb|eb|erv)\w*|\bcathedral\b|\bchurch\b|\bconcert\s+hall\b|\bhall\b|\bspacious\b"
                r"|\broomy\b|\bcave\b|\bin\s+a\s+(?:\w+\s+)?(?:room|bathroom|stadium|arena|tunnel)\b"),
     ("delay", r"\becho\w*|\bdelay\b|\bslap-?back\b"),
     ("chorus", r"\bchorus\w*"),
-    ("distortion", r"\bdistort\w*|\boverdriv\w*|\bfuzz\w*|\bcrunch\w*|\bgritt?y\b|\bsaturat\w*"),
+    ("distortion", r"\bdistor[ts]\w*|\boverdriv\w*|\bfuzz\w*|\bcrunch\w*|\bgritt?y\b|\bsaturat\w*"),
     ("compressor", r"\bcompress\w*|\bsquash\w*|\beven\s+out\s+the\s+(?:levels|volume|dynamics)"),
     ("limiter", r"\blimit(?:er|ing)?\b|\bbrick-?wall\b"),
     ("highpass", r"\bhigh[- ]?pass\w*|\bhpf\b|\blow[- ]?cut\b|\brumble\b"
-                 r"|\b(?:cut|remove|filter\s+out|get\s+rid\s+of|roll\s+off)\s+(?:\w+\s+){0,3}?(?:below|under)\s+(?=\d)"),
+                 rf"|{_CUT}(?:below|under){_ABOUT}"),
     ("lowpass", r"\blow[- ]?pass\w*|\blpf\b|\bhigh[- ]?cut\b|\bmuffl\w*|\bunderwater\b"
-                r"|\b(?:cut|remove|filter\s+out|get\s+rid\s+of|roll\s+off)\s+(?:\w+\s+){0,3}?(?:above|over)\s+(?=\d)"),
+                rf"|{_CUT}(?:above|over){_ABOUT}"),
     ("low_shelf", r"\bbass\w*|\blow[- ]end\b|\blows\b|\blow\s+frequencies\b|\bwarm(?:er|th)?\b|\bboomy\b"),
     ("high_shelf", r"\btreble\b|\bhighs\b|\bhigh[- ]end\b|\bhigh\s+frequencies\b|\bbright\w*|\bcrisp\w*|\bairy\b"
                    r"|\bdark(?:er)?\b|\bdull\w*"),
     ("peak_eq", r"\bmid-?range\b|\bmids?\b|\bpresence\b"),
     ("gain", r"\blouder\b|\bmore\s+loud\b|\bquieter\b|\bsofter\b|\bamplif\w*"
+             r"|\b(?:bump|boost|crank|push|pump)\w*\s+(?:it\s+|this\s+|the\s+\w+\s+)?up\b"
              r"|\bturn\s+(?:it\s+|this\s+|the\s+\w+\s+)?(?:up|down)\b"),
     ("weak_gain", r"\bvolume\b|\bgain\b|\blevels?\b|\b(?:by|of)\s+[+\-−]?\d+(?:\.\d+)?\s*db\b"),
+    # a frequency said with below/above is a filter's cutoff ("everything below about 80 Hz can go")
+    ("highpass", r"\b(?:below|under)\s+(?:about\s+|around\s+|roughly\s+)?(?=\d+(?:\.\d+)?\s*k?hz\b)"),
+    ("lowpass", r"\b(?:above|over)\s+(?:about\s+|around\s+|roughly\s+)?(?=\d+(?:\.\d+)?\s*k?hz\b)"),
     ("weak_eq", r"\b\d+(?:\.\d+)?\s*k?hz\b"),
 ]  # fmt: skip
 _RES = [(name, re.compile(rx, re.I)) for name, rx in _PATTERNS]
@@ -188,6 +201,7 @@ _DOWN = re.compile(r"\b(?:cut\w*|reduc\w*|less|lower\w*|decreas\w*|remov\w*|tame
                    re.I)  # fmt: skip
 _NEGATED = re.compile(r"\b(?:remove|reduce|less|no|without|get rid of|eliminate|kill|strip|take out|fix|too much)\s+"
                       r"(?:\w+\s+){0,2}$", re.I)  # fmt: skip
+_FORMAT_WORDS = re.compile(r"\b(?:save|export|convert|resampl\w*|sample\s*rate|mp3|wav|flac|ogg|opus)\b", re.I)
 _FREQ_TAKERS = {"highpass", "lowpass", "low_shelf", "high_shelf", "peak_eq", "telephone"}
 _PLATFORM_LUFS = {r"spotify|youtube|tidal|streaming|apple music": -14.0, r"broadcast|ebu|r128|\btv\b": -23.0,
                   r"podcast": -16.0}  # fmt: skip
@@ -288,9 +302,19 @@ def effects(text: str) -> list[dict[str, Any]]:
     def clause(pos: int) -> int:
         return max(c for c in starts if c <= pos)
 
+    def words(start: int) -> str:
+        return text[start : min([c for c in starts if c > start] + [len(text)])]
+
     freq_clauses = {clause(s) for s, _, n in found if n in _FREQ_TAKERS}
+    formats = {c for c in starts if _FORMAT_WORDS.search(words(c))}  # "save as 16 kHz" is a sample rate
     found = [(s, e, "peak_eq" if n == "weak_eq" else n) for s, e, n in found if n != "weak_eq" or clause(s) not in
-             freq_clauses]  # fmt: skip
+             freq_clauses | formats]  # fmt: skip
+    gains = [s for s, _, n in found if n == "gain"]
+    # "too quiet … make it louder" is the gain; "louder, to -14 LUFS" is the normalisation
+    found = [(s, e, "normalize_loudness" if n == "level_complaint" else n) for s, e, n in found
+             if n != "level_complaint" or not gains]  # fmt: skip
+    loudness = any(n == "normalize_loudness" for _, _, n in found)
+    found = [(s, e, n) for s, e, n in found if n != "gain" or not loudness or DB_RE.search(words(clause(s)))]
     specific = {clause(s) for s, _, n in found if n != "weak_gain"}
     kept: list[tuple[int, int, str]] = []
     for s, e, name in found:
@@ -310,8 +334,22 @@ def effects(text: str) -> list[dict[str, Any]]:
         nxt = kept[i + 1][0] if i + 1 < len(kept) else len(text)
         hi = nxt if clause(nxt) == clause(s) else clause(nxt) if i + 1 < len(kept) else nxt
         scope, after = text[lo:hi], text[s:hi]
-        sign = -1 if has(r"dark|dull", text[s:e]) else _direction(scope, (s - lo, e - lo), text[:lo])
+        sign = -1 if has(r"dark|dull|boomy", text[s:e]) else _direction(scope, (s - lo, e - lo), text[:lo])
         out += _effect(name, scope, after if re.search(r"\d", after) else scope, sign)
+    return _once_each(out)
+
+
+def _once_each(chain: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One effect said twice in one step ("muffled, like underwater, a low-pass at 500 Hz") is one effect, with
+    the later, more precise values; only peak EQs at different frequencies are several effects."""
+    out: list[dict[str, Any]] = []
+    for fx in chain:
+        same = next((i for i, o in enumerate(out) if o["name"] == fx["name"] and (
+            fx["name"] != "peak_eq" or o.get("frequency_hz") == fx.get("frequency_hz"))), None)  # fmt: skip
+        if same is None:
+            out.append(fx)
+        else:
+            out[same] = fx
     return out
 
 

@@ -29,7 +29,7 @@ _INTERVALS = {"semitone": 1, "half step": 1, "half-step": 1, "halfstep": 1, "hal
               "fourth": 5, "major third": 4, "minor third": 3, "third": 4, "cent": 0.01, "st": 1}  # fmt: skip
 _INTERVAL_RE = re.compile(
     rf"([+\-−]?\s?(?:\d+(?:\.\d+)?|{NUM}))?\s*-?\s*"
-    r"(whole[- ]tones?|whole[- ]steps?|half[- ]?(?:steps?|tones?)|semi-?tones?|octaves?|major thirds?|"
+    r"(?<![a-z'])(whole[- ]tones?|whole[- ]steps?|half[- ]?(?:steps?|tones?)|semi-?tones?|octaves?|major thirds?|"
     r"minor thirds?|thirds?|fourths?|fifths?|cents?|steps?|tones?|st)\b",
     re.I,
 )

@@ -21,11 +21,17 @@ class ChangeSpeedInput(ToolInput):
 
 _PITCH_TOO = re.compile(r"\btape\b|\bvinyl\b|\brecord(?:\s+player)?\b|\bchipmunk|\bnightcore\b|\bresampl\w*|"
                         r"\bvari-?speed\b|\bwith\s+the\s+pitch\b|\bpitch\s+(?:too|as\s+well|and\s+all|goes|going|will)|"
-                        r"\band\s+(?:the\s+)?pitch\b|\bhigher\b|\bdeeper\b|\b(?:don't|do\s+not|without)\s+"
+                        r"\band\s+(?:the\s+)?pitch\b|\bpitch\s+(?:\w+\s+){0,2}with\s+it\b|\bhigher\b|\bdeeper\b|"
+                        r"\b(?:don't|do\s+not|without)\s+"
                         r"(?:keep|keeping|preserv\w*)\s+(?:the\s+)?pitch", re.I)  # fmt: skip
 _KEEP_PITCH = re.compile(r"\b(?:keep|keeping|preserv\w*|maintain\w*|same)\s+(?:the\s+)?pitch|\bwithout\s+(?:chang|"
                          r"affect|alter)\w*\s+(?:the\s+)?pitch|\bpitch\s+(?:the\s+same|unchanged|intact)",
                          re.I)  # fmt: skip
+
+
+# the order itself ("speed it up", "slow it down", "make it faster"), as against words that describe the recording
+_SPEED_UP = r"(?:sp[ea]+d\w*|sped)\s+(?:\w+\s+){0,3}up\b|\b(?:faster|quicker)\b"
+_SLOW_DOWN = r"\bslow\w*\s+(?:\w+\s+){0,3}down\b|\bslower\b"
 
 
 def speed_args(text: str, duration: float | None = None) -> dict[str, Any]:
@@ -33,9 +39,12 @@ def speed_args(text: str, duration: float | None = None) -> dict[str, Any]:
     t = text.lower()
     tempo = r"\s+(?:the\s+)?(?:\w+\s+)?(?:tempo|speed|rate|pace)"
     faster = has(
-        rf"fast|quick|(?:spe+d\w*|sped)\s+(?:\w+\s+){{0,3}}up|hurry|shorter|(?:increas|rais|boost)\w*{tempo}", t
+        rf"fast|quick|(?:sp[ea]+d\w*|sped)\s+(?:\w+\s+){{0,3}}up|hurry|shorter|(?:increas|rais|boost)\w*{tempo}", t
     )
     slower = has(rf"slow|longer|(?:decreas|reduc|lower)\w*{tempo}", t)
+    if faster and slower:  # "I talk too slowly, speed it up by 15 %": the order says which way, not the complaint
+        up, down = has(_SPEED_UP, t), has(_SLOW_DOWN, t)
+        faster, slower = (faster, slower) if up == down else (up, down)
     factor: float | None = None
     if m := re.search(r"(\d+(?:\.\d+)?)\s*(?:%|percent)\s*(faster|quicker|slower|speed|tempo|of)?", t):
         p = float(m.group(1)) / 100

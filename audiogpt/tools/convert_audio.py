@@ -37,26 +37,36 @@ class ConvertAudioInput(ToolInput):
 _FORMAT_RE = re.compile(r"\b(mp3|flac|wave?|ogg|vorbis|opus)\b", re.I)
 
 
+# what the recording is now, not what it should become: "this is a flac", "from 8 kHz", "refuses mono files"
+_SOURCE_RE = re.compile(r"\b(?:is|was|it'?s|are|from|of|not|no|refuses?|rejects?|instead\s+of|than)\s+"
+                        r"(?:an?\s+|in\s+|the\s+)?$", re.I)  # fmt: skip
+_TARGET_RE = re.compile(r"\b(?:to|into|as|in|at)\s+(?:an?\s+)?$|\b(?:wants?|needs?|reads?|plays?|accepts?|only)\s+"
+                        r"(?:\w+\s+){0,2}?$", re.I)  # fmt: skip
+_RATE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(khz|k|hz)\b|"
+                      r"\b(8000|11025|16000|22050|24000|32000|44100|48000|88200|96000)\b", re.I)  # fmt: skip
+_CHANNEL_RE = re.compile(r"\b(mono|one channel|single channel|1 channel|stereo|two channels|2 channels)\b", re.I)
+
+
+def _wanted(text: str, found: list[re.Match[str]]) -> re.Match[str] | None:
+    """Of the values said, the one asked for: the last not said of the recording as it is, one after
+    "to / as / wants" first."""
+    wanted = [m for m in found if not _SOURCE_RE.search(text[: m.start()])] or found[-1:]
+    return next((m for m in wanted if _TARGET_RE.search(text[: m.start()])), wanted[-1] if wanted else None)
+
+
 def convert_args(text: str) -> dict[str, Any]:
     """format / sample_rate / channels / bit_depth from "an mp3", "16 kHz mono", "24-bit flac"."""
     args: dict[str, Any] = {}
-    formats = list(_FORMAT_RE.finditer(text))
-    target = re.search(r"\b(?:to|into|as|an?|in)\s+(?:\w+\s+){0,2}?(mp3|flac|wave?|ogg|vorbis|opus)\b", text, re.I)
-    if formats:
-        fmt = (target or formats[-1]).group(1).lower()
-        args["format"] = {"wave": "wav", "vorbis": "ogg"}.get(fmt, fmt)
+    if fmt := _wanted(text, list(_FORMAT_RE.finditer(text))):
+        args["format"] = {"wave": "wav", "vorbis": "ogg"}.get(fmt.group(1).lower(), fmt.group(1).lower())
     elif has(r"\bsmaller\b|\bfile\s+size\b|\bfor\s+e-?mail\w*|\bless\s+space\b", text):
         args["format"] = "mp3"  # a much smaller file than wav
-    rate = re.search(r"(\d+(?:\.\d+)?)\s*(khz|k|hz)\b|\b(8000|11025|16000|22050|24000|32000|44100|48000|88200|96000)\b",
-                     text, re.I)  # fmt: skip
-    if rate:
+    if rate := _wanted(text, list(_RATE_RE.finditer(text))):
         value = float(rate.group(1)) * (1000 if rate.group(2).lower() in ("khz", "k") else 1) if rate.group(1) else (
             float(rate.group(3)))  # fmt: skip
         args["sample_rate"] = int({44.0: 44100.0, 22.0: 22050.0, 11.0: 11025.0}.get(value / 1000, value))
-    if has(r"\bmono\b|\bone channel\b|\bsingle channel\b|\b1 channel", text):
-        args["channels"] = 1
-    elif has(r"\bstereo\b|\btwo channels\b|\b2 channels\b", text):
-        args["channels"] = 2
+    if channels := _wanted(text, list(_CHANNEL_RE.finditer(text))):
+        args["channels"] = 2 if has(r"stereo|two|2", channels.group(1)) else 1
     bits = re.search(r"\b(16|24|32)[- ]?bits?\b", text, re.I)
     if has(r"\bcd quality\b", text):
         args.setdefault("sample_rate", 44100)

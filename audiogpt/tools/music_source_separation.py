@@ -16,23 +16,34 @@ Stem = Literal["vocals", "drums", "bass", "other"]
 
 _STEM_WORDS: dict[str, str] = {
     r"vocals?|voice|singing|singer|a ?cap+el+a|lyrics": "vocals",
-    r"drums?|percussion|beat": "drums",
+    r"drums?|drummer|percussion|beat": "drums",
     r"bass(?:line)?": "bass",
     r"instrumental|accompaniment|backing|karaoke|guitar|piano|keys|synth|strings|other": "other",
 }
-_REMOVE = re.compile(r"\b(?:remove|without|strip|take out|get rid of|mute|no|minus|except)\b(?P<what>[^,.]*)", re.I)
+# "take out only the voice" keeps the voice: a removing verb followed by only/just names what to keep
+_REMOVE = re.compile(r"\b(?:remove|without|strip|take out|get rid of|mute|no|minus|except|drop|lose)\b"
+                     r"(?!\s+(?:only|just)\b)(?P<what>[^,.]*)", re.I)  # fmt: skip
+# said after the part: "with the original drums taken out", "the drummer removed", "a drumless version"
+_REMOVED = re.compile(r"(?P<what>\b[\w\s]{0,40}?)\s+(?:taken\s+out|removed|muted|stripped(?:\s+out)?|dropped|gone)\b"
+                      r"|\b(?P<less>drum|vocal|voice|bass)-?less\b", re.I)  # fmt: skip
 
 
 def _named(text: str) -> list[str]:
-    return [stem for pattern, stem in _STEM_WORDS.items() if re.search(rf"\b(?:{pattern})\b", text, re.I)]
+    """The stems a text names, in the order it names them."""
+    found = {
+        stem: m.start() for pattern, stem in _STEM_WORDS.items() if (m := re.search(rf"\b(?:{pattern})\b", text, re.I))
+    }
+    return sorted(found, key=found.__getitem__)
 
 
 def stems_argument(text: str, duration_s: float | None) -> dict[str, Any]:
     """The router's reader for ``stems`` and ``remove``: the stems a request names ("the vocals and the
-    drums"); removing a part ("remove the drums", "without vocals", karaoke) is ``remove``, which gives
-    the song without it as one file. None named: all stems."""
+    drums"); removing a part ("remove the drums", "without vocals", "a drumless mix", karaoke) is
+    ``remove``, which gives the song without it as one file. None named: all stems."""
     removed = _REMOVE.search(text)
     gone = _named(removed.group("what")) if removed else []
+    if not gone and (after := _REMOVED.search(text)):
+        gone = _named(after.group("less") or after.group("what"))
     if re.search(r"\bkaraoke|instrumental\b", text, re.I):
         gone = list(dict.fromkeys([*gone, "vocals"]))
     if gone:

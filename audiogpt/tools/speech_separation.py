@@ -9,16 +9,19 @@ from typing import Any
 from pydantic import Field
 
 from audiogpt.observation import Observation
+from audiogpt.slots import COUNT_WORDS
 from audiogpt.tools.base import AudioFile, Tool, ToolInput
 
-_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2}
+_COUNTS = {**{w: n for w, n in COUNT_WORDS.items() if 2 <= n <= 10 and w != "few"}, "both": 2}
+# the people talking, by any name: "3 ppl", "three actors", "4 panellists", "two voice tracks"
+_PEOPLE = (r"speakers?|voices|people|ppl|persons|talkers|folks|actors|actresses|guests|hosts|panel+ists|participants|"
+           r"members|interviewees|callers|kids|children|men|women|guys|girls|boys|voice\s+tracks")  # fmt: skip
+_SPEAKERS_RE = re.compile(rf"\b(\d+|{'|'.join(_COUNTS)})\s+(?:[\w-]+\s+)?(?:{_PEOPLE})\b", re.I)
 
 
 def speakers_argument(text: str, duration_s: float | None) -> dict[str, Any]:
-    """The router's reader for ``num_speakers`` ("the three speakers", "4 voices")."""
-    m = re.search(
-        r"\b(\d+|two|three|four|five|both)\s+(?:\w+\s+)?(?:speakers?|voices|people|persons|talkers)\b", text, re.I
-    )
+    """The router's reader for ``num_speakers`` ("the three speakers", "4 voices", "3 ppl")."""
+    m = _SPEAKERS_RE.search(text)
     if not m:
         return {}
     word = m.group(1).lower()

@@ -19,6 +19,7 @@ from audiogpt.slots import (
     seconds,
     span_s,
     time_range,
+    unit_first,
 )
 from audiogpt.tools.base import AudioFile, Tool, ToolInput
 
@@ -53,14 +54,20 @@ _REMOVE_RE = re.compile(r"\b(?:cut|trim|remove|delete|drop|chop|skip|lose|strip|
                         r"take\s+off|clip\s+off|without|except|exclude)\w*", re.I)  # fmt: skip
 _SPAN_REMOVE_RE = re.compile(r"\b(?:remove|delete|cut\s+away|get rid of|drop|skip|exclude|erase|lose|excise|without|"
                              r"except)\b|\b(?:cut|take|chop|snip|strip)\b.{0,40}?\bout\b", re.I)  # fmt: skip
-_NO_SPEECH = r"\bnon-?speech\b|\bno(?:body| one) (?:speaks|talks)\b|\bwithout (?:speech|talking)"
-_SILENCE_RE = re.compile(rf"\bsilen\w*|\bdead air\b|\bquiet (?:bits|parts|sections|gaps|ends)\b|{_NO_SPEECH}", re.I)
+_NO_SPEECH = (r"\bnon-?speech\b|\bno(?:body| one) (?:speaks|talks)\b|\bwithout (?:speech|talking)"
+              r"|\b(?:is|are)(?:\s*n[o']?t| not)\s+(?:speech|talking|speaking)\b")  # fmt: skip
+# nothing to hear at the ends: "long pauses at the start and end", "a stretch of nothing at the end"
+_SILENCE_RE = re.compile(rf"\bsilen\w*|\bdead air\b|\bquiet (?:bits|parts|sections|gaps|ends)\b|{_NO_SPEECH}"
+                         r"|\bpauses?\b|\b(?:stretch|bit|minutes?|seconds?)\s+of\s+nothing\b", re.I)  # fmt: skip
+# "cut 0:30 to 0:45, the rest I keep": what is kept is the rest, so the span goes
+_KEEP_REST = r"\b(?:the\s+)?rest\b.{0,20}\bkeep|\bkeep\b.{0,20}\bthe\s+rest\b"
 _VAD_RE = re.compile(rf"{_NO_SPEECH}|\bvad\b", re.I)
 
 
 def trim_args(text: str, duration: float | None = None) -> dict[str, Any]:
     """start_s / end_s / mode / remove_silence from "cut the first 3 s", "keep 0:05 to 0:12", "trim the silence"."""
     args: dict[str, Any] = {}
+    text = unit_first(text)
     if _SILENCE_RE.search(text):
         args["remove_silence"] = True
         if _VAD_RE.search(text):
@@ -73,7 +80,7 @@ def trim_args(text: str, duration: float | None = None) -> dict[str, Any]:
     first, last = FIRST_RE.search(text), LAST_RE.search(text)
     if span:
         args.update(start_s=span[0], end_s=span[1])
-        if _SPAN_REMOVE_RE.search(text) and not has(r"\bkeep\b|\bonly\b", text):
+        if has(_KEEP_REST, text) or (_SPAN_REMOVE_RE.search(text) and not has(r"\bkeep\b|\bonly\b", text)):
             args["mode"] = "remove"
     elif first or last or has(r"\b(?:first|second)\s+half\b", text):
         head = span_s(first) if first else None
