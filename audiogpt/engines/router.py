@@ -45,7 +45,8 @@ _MIN_WORDS_TO_SPLIT = 8
 # where one piece may join asks for two tools: "and", "+", "&", "plus", "as well as", ", also", ", separately"
 # (not a bare comma: "mono, 44.1 kHz, mp3" is one step's list)
 _CONJUNCTION_RE = re.compile(
-    r",?\s+(?:and|plus|&|\+|as well as)\s+(?:(?:also|separately|then)\b,?\s*)?|,\s*(?:also|separately)\b,?\s*|(?<=[a-z])\s*\+\s*(?=[a-z])",
+    r",?\s+(?:and|plus|&|\+|as well as)\s+(?:(?:also|separately|then)\b,?\s*)?"
+    r"|,\s*(?:also|separately)\b,?\s*|(?<=[a-z])\s*\+\s*(?=[a-z])",
     re.IGNORECASE,
 )
 SURE_SCORE = 0.8  # a part of a joined piece becomes its own step only when its tool scores this high alone
