@@ -552,3 +552,17 @@ def test_a_step_about_a_videos_sound_is_not_video_editing(router: OfflineRouter)
     assert [s.tool for s in steps] == ["extract_audio_from_video", "audio_captioning"]
     steps = router.plan("crop party.mp4 to a square", files)
     assert [(s.kind, s.tool) for s in steps] == [("other_task", "video_editing")]
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [
+        # speech_translation only makes English: a step naming no language and no translating is a transcript
+        ("so what's being said in this one?", "speech_recognition"),
+        ("write the Korean lyrics down in Korean, no translation", "speech_recognition"),
+        ("put the Swedish interview into English text", "speech_translation"),
+        ("translate it", "speech_translation"),
+    ],
+)
+def test_a_transcript_in_the_language_spoken_is_not_a_translation(router: OfflineRouter, text: str, tool: str) -> None:
+    assert [s.tool for s in router.plan(text, FILES)] == [tool]
