@@ -252,3 +252,18 @@ def test_a_quoted_target_reaches_the_tool_that_reads_quotes(
     gets it as written (and the quotes do not send the request to text_to_speech)."""
     (call,) = invoke(router, FILES, [HumanMessage(text)]).tool_calls
     assert call["name"] == tool and call["args"]["target"] == target
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("please lift the sound of the tractor out of this record and give it to me alone", "the tractor"),
+        ("find please the moment where the kettle whistles", "the kettle whistles"),
+        ("In this take, at which moment does the door slam?", "the door slam"),
+        ("take out the sound of the waves from this", "the waves"),
+    ],
+)
+def test_the_sound_is_read_between_request_words(text: str, target: str) -> None:
+    from audiogpt.tools.target_sound_detection import sound_target
+
+    assert sound_target(text) == target

@@ -15,23 +15,27 @@ _QUOTED = re.compile(r"[\"“']([^\"”']{2,120})[\"”']")
 # Request words around the sound's name, removed in order (the text has file names made neutral).
 _LEAD = re.compile(
     r"^.*?\b(?:when(?: exactly)?(?: (?:does|do|is|are|can|did|will)(?: (?:you|i) hear)?)?"
-    r"|at what (?:times?|point|second)(?: (?:does|do|is|did))?|which second(?: (?:does|do|is))?"
+    r"|(?:at |in )?(?:what|which) (?:times?|points?|seconds?|moments?)(?: (?:does|do|is|are|did))?"
+    r"|(?:the )?(?:moments?|times?|parts?|spots?) (?:where|when)"
     r"|timestamps? (?:of|for)|time spans? (?:of|where)"
     r"|(?:find|locate|spot|detect|mark|search (?:the \w+ )?for|look for|show me|tell me|pinpoint)(?: (?:when|where|"
     r"every time|each time|all(?: of)?|the moments?|the times?))*|is there|does|extract(?: only| just)?"
     r"|exract|pull(?: out)?(?: just| only)?|isolate(?: just| only)?|keep(?: only| just)?|give me(?: only| just)?"
-    r"|grab|save|take|get(?: me)?|leave me(?: just| only)?|cut out|split off|separate|only)\b\s*",
+    r"|grab|save|lift(?: out)?|take(?= (?:out|away|the|a|an|just|only)\b)(?: out| away)?(?: just| only)?|get(?: me)?"
+    r"|leave me(?: just| only)?|cut out|split off|separate|only)\b\s*",
     re.I,
 )
 _TAIL = re.compile(
     r"\s*(?:\b(?:in|from|out of|within|into|on|of|inside)\b\s+(?:the|this|that|my)\s+(?:file|audio|recording|clip|"
-    r"track|sound|video|field recording|street noise)\b.*|\b(?:into|as|to) (?:its|their|a|an) (?:own|new|separate)\b.*"
+    r"track|sound|video|field recording|street noise|record|take|song|tape|memo|voice memo)\b.*"
+    r"|\b(?:into|as|to) (?:its|their|a|an) (?:own|new|separate)\b.*"
     r"|\b(?:out|and (?:give|remove|drop|keep|leave)|and nothing else|from the (?:rest|traffic|noise)|"
     r"(?:happen|occur)s?|anywhere|somewhere|(?:give|tell) me the times?|please|pls)\b.*|[?.!,]+)\s*$",
     re.I,
 )
 
 
+_NOT_A_SOUND_START = re.compile(r"(?:them|me|give|send|put|save|return|hand)\b", re.I)
 _NOT_A_SOUND = {"it", "this", "that", "them", "they", "something", "anything", "the sound", "the noise", "a sound"}
 
 
@@ -43,11 +47,20 @@ def sound_target(text: str) -> str | None:
     if quoted:
         return quoted.group(1).strip()
     body = re.sub(r"\x00\d+\x00", " ", text).strip()
-    body = _LEAD.sub("", body, count=1)
+    body = re.sub(r"\s*\b(?:please|pls|plz)\b,?", "", body, flags=re.I).strip()  # "find please the moment…"
+    # the words after the request words; when they only point back ("lift them out"), the words before them
+    lead = _LEAD.search(body)
+    if lead is None:
+        return _named_sound(body)
+    return _named_sound(body[lead.end() :]) or _named_sound(body[: lead.start()])
+
+
+def _named_sound(body: str) -> str | None:
     for _ in range(3):  # tails can nest: "… from the recording, please"
         body = _TAIL.sub("", body).strip()
     body = re.sub(r"^(?:the (?:sound|noise) of|only|just)\s+", "", body, flags=re.I).strip()
-    if body.lower() in _NOT_A_SOUND:
+    body = re.sub(r"\s+\b(?:from|in|out of)\s+(?:this|it|that|here)$", "", body, flags=re.I).strip(" —–-:")
+    if body.lower() in _NOT_A_SOUND or _NOT_A_SOUND_START.match(body):  # "give it to me alone in one file"
         return None
     return body if 1 < len(body) <= 120 else None
 
