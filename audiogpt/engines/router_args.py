@@ -12,7 +12,7 @@ from typing import Any
 
 from audiogpt.engines.router_files import SessionFile, explicit_file, upload_ref
 from audiogpt.formats import extension_pattern
-from audiogpt.slots import COUNT_WORDS, LANGUAGE_NAME, LANGUAGES
+from audiogpt.slots import COUNT_WORDS, LANGUAGE_NAME, LANGUAGES, TIME
 
 __all__ = ["SessionFile", "explicit_file", "upload_ref"]  # kept here for callers of router_args
 
@@ -42,12 +42,40 @@ _SPLIT_RE = re.compile(
     r"|(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<!\bmr)(?<!\bdr)(?<!\bst)(?:[.]+\s+(?=[a-z])|[.!?]+\s+(?=(?-i:[A-Z])))"
     rf"|,?\s+and\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)|,\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)"
     # "…, and I need to know what they said"; "trim 5-15s, speed 1.1x, fade out"
-    r"|,\s*(?:and|so)\s+(?=(?:i|we)\s+(?:need|want|would like|'d like)\b)|,\s+(?=(?:speed|tempo|pitch)\s+[x×+-]?\d))"
+    r"|,\s*(?:and|so)\s+(?=(?:i|we)\s+(?:need|want|would like|'d like)\b)|,\s+(?=(?:speed|tempo|pitch)\s+[x×+-]?\d)"
+    # "a.wav speed x1.2, b.wav pitch -2": each file with what to do to it
+    rf"|,\s+(?=[\w-]+\.[a-z0-9]{{2,4}}\s+(?:{_ACTION_VERBS}|speed|tempo|pitch|gain|volume)\b))"
     r"[,:]?\s*",
     re.IGNORECASE,
 )
 _NAMES_ONLY_RE = re.compile(r"(?:(?:the\s+)?[\w.-]+\.[a-z0-9]{2,4}[\s,]*(?:and\s+)?)+", re.IGNORECASE)
-_NUMBERED_RE = re.compile(r"(?:^|\s)(?:step\s*)?\d+\s*[.):]\s+", re.IGNORECASE)
+# list markers: "1. " "2) " "step 3: " "(1) " "(a) " "a) " "ii) " "i. "; a request is a list when it has two
+_NUMBERED_RE = re.compile(
+    r"(?:^|(?<=[\s,;:]))(?:(?:step\s*)?\d+\s*[.):]|\(\s*(?:\d+|[a-z]|[ivx]+)\s*\)|(?:[a-z]|[ivx]+)\)"
+    r"|(?:i|ii|iii|iv|v|vi|vii|viii)\.)\s+",
+    re.IGNORECASE,
+)
+# what a piece cut before a list marker or a sentence end leaves at its end: "convert it, and (3) …"
+_TRAIL_RE = re.compile(r"(?:[\s,;:]+(?:and|then|and then|or)\b)+[\s,;:.]*$", re.IGNORECASE)
+# a piece that only gives a length ("About 30 seconds if possible.", "half a second maybe") or only named values
+# after a ';' ("crossfade_s=0.25") says more about the step before it; it is no step of its own
+_VALUE_ONLY_RE = re.compile(
+    r"(?:(?:about|around|roughly|approximately|approx|maybe|perhaps|ideally|preferably|say|like|something like|"
+    r"at least|at most|no more than|not more than|under|up to|max(?:imum)?|just|only|exactly|for|lasting)\s+)*"
+    rf"(?:{TIME})(?:\s+and\s+a\s+half)?(?:\s*-?\s*ish)?"
+    r"(?:[\s,]+(?:long|or so|tops|max|maybe|perhaps|if possible|if you can|ideally|please|pls|or less|or more|"
+    r"or shorter|or longer|in total|total|each|would be (?:great|nice|perfect|ideal|good|fine|enough)|"
+    r"is (?:fine|enough|plenty|ok|okay|good)|should (?:do|be enough|be fine)|will do|works))*",
+    re.IGNORECASE,
+)
+# a piece that only names the file ("Take a.wav", "File: b.mp4", "test it on c.wav"): "take" leads into the
+# step after it, the others say which file the step before works on
+_FILE_ONLY_RE = re.compile(
+    r"(?P<lead>take|grab|use|load|open|with|for|on|files?|input|test(?:\s+it)?(?:\s+(?:with|on))?|"
+    r"try(?:\s+it)?(?:\s+(?:with|on))?)\s*:?\s+(?:(?:the\s+)?[\w.-]+\.[a-z0-9]{2,4}[\s,]*(?:and\s+)?)+",
+    re.IGNORECASE,
+)
+_NAMED_ONLY_RE = re.compile(r"(?:[a-z_]\w*\s*=\s*[^\s,;=]+[\s,]*)+", re.IGNORECASE)
 _LEAD_RE = re.compile(
     r"^(?:(?:first(?:ly)?|first of all|to start|start by|please|pls|and|also|so|now|ok(?:ay)?|"
     r"hi|hello|hey(?: there)?|can you|could you|would you)\b[\s,:!.]*)+",
@@ -139,12 +167,23 @@ def split_steps(text: str) -> list[str]:
 def _split_masked(masked: str) -> list[str]:
     parts = _NUMBERED_RE.split(masked) if len(_NUMBERED_RE.findall(masked)) >= 2 else [masked]
     pieces: list[str] = []
+    lead = ""  # "Take a.wav" before the step it leads into
     for part in parts:
         for piece in _SPLIT_RE.split(part):
-            piece = _LEAD_RE.sub("", piece.strip()).strip(" \t\n,.;:!?")
+            piece = _TRAIL_RE.sub("", _LEAD_RE.sub("", piece.strip())).strip(" \t\n,.;:!?")
+            if piece and (m := _FILE_ONLY_RE.fullmatch(piece)):
+                if pieces and m.group("lead").lower() not in ("take", "grab", "use", "load", "open"):
+                    pieces[-1] = f"{pieces[-1]}, {piece}"
+                else:
+                    lead = f"{lead}{piece}, "
+                continue
+            if piece and lead:
+                piece, lead = lead + piece, ""
             if pieces and _NAMES_ONLY_RE.fullmatch(pieces[-1]):  # "a.wav then b.wav as one file"
                 piece = f"{pieces.pop()} then {piece}"
-            elif pieces and _ONLY_PRONOUN_RE.fullmatch(piece):
+            elif pieces and (
+                _ONLY_PRONOUN_RE.fullmatch(piece) or _VALUE_ONLY_RE.fullmatch(piece) or _NAMED_ONLY_RE.fullmatch(piece)
+            ):
                 piece = f"{pieces.pop()}, {piece}"
             if not piece:
                 continue
@@ -154,6 +193,8 @@ def _split_masked(masked: str) -> list[str]:
                 pieces += [m.group("first"), m.group("then")]
             else:
                 pieces.append(piece)
+    if lead:  # nothing came after it
+        pieces.append(lead.rstrip(", "))
     return pieces
 
 
