@@ -25,7 +25,7 @@ _TOKEN_RE = re.compile(r"\x00(\d+)\x00")
 _ACTION_VERBS = (
     "transcribe|translate|detect|find|tag|identify|list|clean|denoise|enhance|remove|say|speak|read|"
     "tell|show|give|label|classify|check|make|convert|generate|compose|create|separate|run|write|"
-    "pronounce|reduce|locate|mark|turn|get|"
+    "pronounce|reduce|locate|mark|turn|get|strip|kill|drop|"
     # editing
     "cut|trim|chop|crop|shorten|join|concatenate|append|stitch|merge|combine|mix|overlay|layer|add|apply|"
     "boost|increase|decrease|amplify|normali[sz]e|fade|reverse|compress|export|save|resample|transpose|"
@@ -40,7 +40,21 @@ _SPLIT_RE = re.compile(
     r"and finally|then)\b|[,.?!]\s*(?:next|finally|also|lastly)\b"
     # a sentence end before a capital (not an abbreviation's dot): "I run a podcast! Can you transcribe this?"
     r"|(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<!\bmr)(?<!\bdr)(?<!\bst)(?:[.]+\s+(?=[a-z])|[.!?]+\s+(?=(?-i:[A-Z])))"
-    rf"|,?\s+and\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)|,\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)"
+    # "fade in and fade out" is one step
+    rf"|(?<!\bfade in)(?<!\bfade-in),?\s+and\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)"
+    rf"|,\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)"
+    # "I need 1:00 to 1:20, sped up to 1.1x, …": a clause that opens with what was done to it is a step
+    r"|,\s+(?=(?:sped|slowed|pitched|turned|brought|faded|boosted|trimmed|cut|converted)\s+(?:up|down|in|out|to|by)\b)"
+    # "make it slower, and louder too": a second change named by its comparative alone
+    r"|,?\s+and\s+(?=(?:a\s+)?(?:little\s+|bit\s+|lot\s+|much\s+)?(?:louder|quieter|softer|slower|faster|clearer|"
+    r"cleaner)\b)"
+    # "I'd like the voice cleaned up, the pauses removed, and the result saved as FLAC": one step per participle
+    r"|,\s*(?:and\s+)?(?=(?:the|its|it|everything)\b[^,]{0,40}?\b(?:removed|saved|exported|converted|trimmed|"
+    r"faded (?:in|out)|normali[sz]ed|boosted|slowed down|sped up|taken out|cleaned up)\b)"
+    # "…, and as an mp3 for my laptop": a format after "and" is the conversion at the end
+    rf"|,\s*and\s+(?=as\s+(?:an?\s+)?(?:{extension_pattern('audio')})\b)"
+    # "clean it, after cut the start" (after = afterwards, before an order); "denoise + normalise"
+    rf"|(?:,\s*|\s+and\s+)after\s+(?=(?:please\s+)?(?:{_ACTION_VERBS}|do\s+it)\b)|\s\+\s(?=(?:{_ACTION_VERBS})\b)"
     # "…, and I need to know what they said"; "trim 5-15s, speed 1.1x, fade out"
     r"|,\s*(?:and|so)\s+(?=(?:i|we)\s+(?:need|want|would like|'d like)\b)|,\s+(?=(?:speed|tempo|pitch)\s+[x×+-]?\d)"
     # "a.wav speed x1.2, b.wav pitch -2": each file with what to do to it
@@ -50,6 +64,7 @@ _SPLIT_RE = re.compile(
 )
 _NAMES_ONLY_RE = re.compile(r"(?:(?:the\s+)?[\w.-]+\.[a-z0-9]{2,4}[\s,]*(?:and\s+)?)+", re.IGNORECASE)
 # list markers: "1. " "2) " "step 3: " "(1) " "(a) " "a) " "ii) " "i. "; a request is a list when it has two
+_ENDS_IN_NAME_RE = re.compile(r"[\w-]+\.[a-z0-9]{2,4}$", re.IGNORECASE)
 _NUMBERED_RE = re.compile(
     r"(?:^|(?<=[\s,;:]))(?:(?:step\s*)?\d+\s*[.):]|\(\s*(?:\d+|[a-z]|[ivx]+)\s*\)|(?:[a-z]|[ivx]+)\)"
     r"|(?:i|ii|iii|iv|v|vi|vii|viii)\.)\s+",
@@ -71,8 +86,9 @@ _VALUE_ONLY_RE = re.compile(
 # a piece that only names the file ("Take a.wav", "File: b.mp4", "test it on c.wav"): "take" leads into the
 # step after it, the others say which file the step before works on
 _FILE_ONLY_RE = re.compile(
-    r"(?P<lead>take|grab|use|load|open|with|for|on|files?|input|test(?:\s+it)?(?:\s+(?:with|on))?|"
-    r"try(?:\s+it)?(?:\s+(?:with|on))?)\s*:?\s+(?:(?:the\s+)?[\w.-]+\.[a-z0-9]{2,4}[\s,]*(?:and\s+)?)+",
+    r"(?:[^:]*:\s*)?(?P<lead>take|grab|use|load|open|with|for|on|files?|input|test(?:\s+it)?(?:\s+(?:with|on))?|"
+    r"try(?:\s+it)?(?:\s+(?:with|on))?)\s*:?\s+(?P<names>(?:(?:the\s+)?[\w.-]+\.[a-z0-9]{2,4}[\s,]*(?:and\s+)?)+"
+    r"|(?:this|that|the|my)\s+(?:recording|file|clip|audio|track|song|sample|one))",
     re.IGNORECASE,
 )
 _NAMED_ONLY_RE = re.compile(r"(?:[a-z_]\w*\s*=\s*[^\s,;=]+[\s,]*)+", re.IGNORECASE)
@@ -173,7 +189,10 @@ def _split_masked(masked: str) -> list[str]:
             piece = _TRAIL_RE.sub("", _LEAD_RE.sub("", piece.strip())).strip(" \t\n,.;:!?")
             if piece and (m := _FILE_ONLY_RE.fullmatch(piece)):
                 if pieces and m.group("lead").lower() not in ("take", "grab", "use", "load", "open"):
-                    pieces[-1] = f"{pieces[-1]}, {piece}"
+                    # the file is the input of the first step that is no mere statement, so the steps after
+                    # it still work on its output
+                    at = next((i for i, p in enumerate(pieces) if not is_statement(p)), len(pieces) - 1)
+                    pieces[at] = f"{pieces[at]}, {m.group('names')}"
                 else:
                     lead = f"{lead}{piece}, "
                 continue
@@ -181,6 +200,8 @@ def _split_masked(masked: str) -> list[str]:
                 piece, lead = lead + piece, ""
             if pieces and _NAMES_ONLY_RE.fullmatch(pieces[-1]):  # "a.wav then b.wav as one file"
                 piece = f"{pieces.pop()} then {piece}"
+            elif pieces and _NAMES_ONLY_RE.fullmatch(piece) and _ENDS_IN_NAME_RE.search(pieces[-1]):
+                piece = f"{pieces.pop()} then {piece}"  # "join these: a.wav then b.wav"
             elif pieces and (
                 _ONLY_PRONOUN_RE.fullmatch(piece) or _VALUE_ONLY_RE.fullmatch(piece) or _NAMED_ONLY_RE.fullmatch(piece)
             ):
