@@ -25,7 +25,7 @@ _TOKEN_RE = re.compile(r"\x00(\d+)\x00")
 _ACTION_VERBS = (
     "transcribe|translate|detect|find|tag|identify|list|clean|denoise|enhance|remove|say|speak|read|"
     "tell|show|give|label|classify|check|make|convert|generate|compose|create|separate|run|write|"
-    "pronounce|reduce|locate|mark|turn|get|strip|kill|drop|"
+    "pronounce|reduce|locate|mark|turn|get|strip|kill|"
     # editing
     "cut|trim|chop|crop|shorten|join|concatenate|append|stitch|merge|combine|mix|overlay|layer|add|apply|"
     "boost|increase|decrease|amplify|normali[sz]e|fade|reverse|compress|export|save|resample|transpose|"
