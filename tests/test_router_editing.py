@@ -466,6 +466,86 @@ def test_step_splitting_for_edits() -> None:
     ]  # fmt: skip
 
 
+def test_step_splitting_of_lists() -> None:
+    # list markers of every common kind cut the steps, and the "and" before the last one goes
+    for text in (
+        "Could you (1) cut it to 20 s, (2) add a fade in, and (3) save it as flac?",
+        "(a) cut it to 20 s (b) add a fade in (c) save it as flac",
+        "a) cut it to 20 s, b) add a fade in, c) save it as flac",
+        "1) cut it to 20 s 2) add a fade in 3) save it as flac",
+        "i. cut it to 20 s ii. add a fade in iii. save it as flac",
+    ):
+        assert ra.split_steps(text) == ["cut it to 20 s", "add a fade in", "save it as flac"], text
+    assert ra.split_steps("boost it (a lot) and then fade out") == ["boost it (a lot)", "fade out"]  # one "(a …)"
+
+
+def test_values_and_files_on_their_own_stay_with_a_step() -> None:
+    # a length in its own sentence or clause is about the step before it
+    assert ra.split_steps("Generate a thunderstorm. Roughly 45 seconds, ideally.") == [
+        "Generate a thunderstorm, Roughly 45 seconds, ideally"
+    ]
+    assert ra.split_steps("create some wind noise. a minute or so") == ["create some wind noise, a minute or so"]
+    # a key=value after ';' belongs to the same call
+    assert ra.split_steps("join: x1.wav, x2.wav; crossfade_s=1.5") == ["join: x1.wav, x2.wav, crossfade_s=1.5"]
+    # "take FILE" leads into the next step; "File: …" or "try it on …" names the file of the step before
+    assert ra.split_steps("Please take memo_4.wav, speed it up to 1.2x, then trim the silence") == [
+        "take memo_4.wav, speed it up to 1.2x",
+        "trim the silence",
+    ]
+    assert ra.split_steps("Normalize our shows to -14 LUFS. Try it on show_9.mp3.") == [
+        "Normalize our shows to -14 LUFS, show_9.mp3"
+    ]
+    assert ra.split_steps("We need only the sound, as ogg. File: class_2.mp4") == [
+        "We need only the sound, as ogg, class_2.mp4"
+    ]
+    # the input of the first step that is more than a statement, so the steps after it work on its output
+    steps = ra.split_steps("Each take should get a hiss-removal pass, then a trim of the silence. Test it on t_4.wav")
+    assert steps == ["Each take should get a hiss-removal pass, t_4.wav", "a trim of the silence"]
+    # each file with what to do to it
+    assert ra.split_steps("one.wav tempo x0.9, two.wav pitch +1 st") == ["one.wav tempo x0.9", "two.wav pitch +1 st"]
+
+
+def test_step_splitting_of_clauses() -> None:
+    # "fade in and fade out" is one step; "and as an ogg" is the conversion at the end
+    assert ra.split_steps(
+        "keep 0:05 to 0:25, with a soft fade in and fade out so it's smooth, and as an ogg please"
+    ) == [
+        "keep 0:05 to 0:25, with a soft fade in and fade out so it's smooth",
+        "as an ogg please",
+    ]
+    # "after" before an order means afterwards; "+" between orders joins two steps
+    assert ra.split_steps("remove the rumble, after cut the pauses, after do it louder") == [
+        "remove the rumble", "cut the pauses", "do it louder"
+    ]  # fmt: skip
+    assert ra.split_steps("denoise + boost it by 3 dB") == ["denoise", "boost it by 3 dB"]
+    assert ra.split_steps("tag the sounds after removing the hiss") == ["removing the hiss", "tag the sounds"]
+    # a clause that opens with what was done, or names what is to be done by a participle or a comparative
+    assert ra.split_steps("only 0:10 to 0:20, slowed down to 0.9x") == ["only 0:10 to 0:20", "slowed down to 0.9x"]
+    steps = ra.split_steps("I'd like the rumble cleaned up, the gaps at both ends removed, and the result saved as ogg")
+    assert steps == ["I'd like the rumble cleaned up", "the gaps at both ends removed", "the result saved as ogg"]
+    assert ra.split_steps("make it slower, maybe 0.8, and a bit louder too") == [
+        "make it slower, maybe 0.8",
+        "a bit louder too",
+    ]
+    # files named after the order they go in; "take this clip" leads into the order after it
+    assert ra.split_steps("put these in a row: one.wav then two.wav") == ["put these in a row: one.wav then two.wav"]
+    assert ra.split_steps("Quick check: take this clip, kill the buzz, then drop it 2 semitones") == [
+        "Quick check: take this clip, kill the buzz", "drop it 2 semitones"
+    ]  # fmt: skip
+
+
+def test_lists_and_lone_values_plan(router: OfflineRouter) -> None:
+    assert plan(router, "Please (1) cut it to 6 s, (2) fade out 2 seconds, (3) save it as ogg.", VOICE) == [
+        ("trim_audio", {"end_s": 6.0, "audio": VOICE}),
+        ("apply_audio_effect", {"effects": [{"name": "fade_out", "duration_s": 2.0}], "audio": PENDING}),
+        ("convert_audio", {"format": "ogg", "audio": PENDING}),
+    ]
+    steps = plan(router, "Say 'the gate opens at nine' and then slow it down to 0.75x")
+    assert steps == [("text_to_speech", {"text": "the gate opens at nine", "speed": 0.75})]  # the speaking rate
+    steps = plan(router, "Create the sound of a crackling campfire. About 40 seconds if you can.")
+    assert [tool for tool, _ in steps] == ["text_to_audio"] and steps[0][1]["duration_s"] == 40.0
+
+
 def test_more_phrasings(router: OfflineRouter) -> None:
     assert plan(router, "tirm off everything after 4 seconds", VOICE) == [
         ("trim_audio", {"end_s": 4.0, "audio": VOICE})

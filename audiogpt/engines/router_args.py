@@ -12,7 +12,7 @@ from typing import Any
 
 from audiogpt.engines.router_files import SessionFile, explicit_file, upload_ref
 from audiogpt.formats import extension_pattern
-from audiogpt.slots import COUNT_WORDS, LANGUAGE_NAME, LANGUAGES
+from audiogpt.slots import COUNT_WORDS, LANGUAGE_NAME, LANGUAGES, TIME
 
 __all__ = ["SessionFile", "explicit_file", "upload_ref"]  # kept here for callers of router_args
 
@@ -25,7 +25,7 @@ _TOKEN_RE = re.compile(r"\x00(\d+)\x00")
 _ACTION_VERBS = (
     "transcribe|translate|detect|find|tag|identify|list|clean|denoise|enhance|remove|say|speak|read|"
     "tell|show|give|label|classify|check|make|convert|generate|compose|create|separate|run|write|"
-    "pronounce|reduce|locate|mark|turn|get|"
+    "pronounce|reduce|locate|mark|turn|get|strip|kill|"
     # editing
     "cut|trim|chop|crop|shorten|join|concatenate|append|stitch|merge|combine|mix|overlay|layer|add|apply|"
     "boost|increase|decrease|amplify|normali[sz]e|fade|reverse|compress|export|save|resample|transpose|"
@@ -40,14 +40,58 @@ _SPLIT_RE = re.compile(
     r"and finally|then)\b|[,.?!]\s*(?:next|finally|also|lastly)\b"
     # a sentence end before a capital (not an abbreviation's dot): "I run a podcast! Can you transcribe this?"
     r"|(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<!\bmr)(?<!\bdr)(?<!\bst)(?:[.]+\s+(?=[a-z])|[.!?]+\s+(?=(?-i:[A-Z])))"
-    rf"|,?\s+and\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)|,\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)"
+    # "fade in and fade out" is one step
+    rf"|(?<!\bfade in)(?<!\bfade-in),?\s+and\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)"
+    rf"|,\s+(?=(?:please\s+)?(?:{_ACTION_VERBS})\b)"
+    # "I need 1:00 to 1:20, sped up to 1.1x, …": a clause that opens with what was done to it is a step
+    r"|,\s+(?=(?:sped|slowed|pitched|turned|brought|faded|boosted|trimmed|cut|converted)\s+(?:up|down|in|out|to|by)\b)"
+    # "make it slower, and louder too": a second change named by its comparative alone
+    r"|,?\s+and\s+(?=(?:a\s+)?(?:little\s+|bit\s+|lot\s+|much\s+)?(?:louder|quieter|softer|slower|faster|clearer|"
+    r"cleaner)\b)"
+    # "I'd like the voice cleaned up, the pauses removed, and the result saved as FLAC": one step per participle
+    r"|,\s*(?:and\s+)?(?=(?:the|its|it|everything)\b[^,]{0,40}?\b(?:removed|saved|exported|converted|trimmed|"
+    r"faded (?:in|out)|normali[sz]ed|boosted|slowed down|sped up|taken out|cleaned up)\b)"
+    # "…, and as an mp3 for my laptop": a format after "and" is the conversion at the end
+    rf"|,\s*and\s+(?=as\s+(?:an?\s+)?(?:{extension_pattern('audio')})\b)"
+    # "clean it, after cut the start" (after = afterwards, before an order); "denoise + normalise"
+    rf"|(?:,\s*|\s+and\s+)after\s+(?=(?:please\s+)?(?:{_ACTION_VERBS}|do\s+it)\b)|\s\+\s(?=(?:{_ACTION_VERBS})\b)"
     # "…, and I need to know what they said"; "trim 5-15s, speed 1.1x, fade out"
-    r"|,\s*(?:and|so)\s+(?=(?:i|we)\s+(?:need|want|would like|'d like)\b)|,\s+(?=(?:speed|tempo|pitch)\s+[x×+-]?\d))"
+    r"|,\s*(?:and|so)\s+(?=(?:i|we)\s+(?:need|want|would like|'d like)\b)|,\s+(?=(?:speed|tempo|pitch)\s+[x×+-]?\d)"
+    # "a.wav speed x1.2, b.wav pitch -2": each file with what to do to it
+    rf"|,\s+(?=[\w-]+\.[a-z0-9]{{2,4}}\s+(?:{_ACTION_VERBS}|speed|tempo|pitch|gain|volume)\b))"
     r"[,:]?\s*",
     re.IGNORECASE,
 )
 _NAMES_ONLY_RE = re.compile(r"(?:(?:the\s+)?[\w.-]+\.[a-z0-9]{2,4}[\s,]*(?:and\s+)?)+", re.IGNORECASE)
-_NUMBERED_RE = re.compile(r"(?:^|\s)(?:step\s*)?\d+\s*[.):]\s+", re.IGNORECASE)
+# list markers: "1. " "2) " "step 3: " "(1) " "(a) " "a) " "ii) " "i. "; a request is a list when it has two
+_ENDS_IN_NAME_RE = re.compile(r"[\w-]+\.[a-z0-9]{2,4}$", re.IGNORECASE)
+_NUMBERED_RE = re.compile(
+    r"(?:^|(?<=[\s,;:]))(?:(?:step\s*)?\d+\s*[.):]|\(\s*(?:\d+|[a-z]|[ivx]+)\s*\)|(?:[a-z]|[ivx]+)\)"
+    r"|(?:i|ii|iii|iv|v|vi|vii|viii)\.)\s+",
+    re.IGNORECASE,
+)
+# what a piece cut before a list marker or a sentence end leaves at its end: "convert it, and (3) …"
+_TRAIL_RE = re.compile(r"(?:[\s,;:]+(?:and|then|and then|or)\b)+[\s,;:.]*$", re.IGNORECASE)
+# a piece that only gives a length ("About 30 seconds if possible.", "half a second maybe") or only named values
+# after a ';' ("crossfade_s=0.25") says more about the step before it; it is no step of its own
+_VALUE_ONLY_RE = re.compile(
+    r"(?:(?:about|around|roughly|approximately|approx|maybe|perhaps|ideally|preferably|say|like|something like|"
+    r"at least|at most|no more than|not more than|under|up to|max(?:imum)?|just|only|exactly|for|lasting)\s+)*"
+    rf"(?:{TIME})(?:\s+and\s+a\s+half)?(?:\s*-?\s*ish)?"
+    r"(?:[\s,]+(?:long|or so|tops|max|maybe|perhaps|if possible|if you can|ideally|please|pls|or less|or more|"
+    r"or shorter|or longer|in total|total|each|would be (?:great|nice|perfect|ideal|good|fine|enough)|"
+    r"is (?:fine|enough|plenty|ok|okay|good)|should (?:do|be enough|be fine)|will do|works))*",
+    re.IGNORECASE,
+)
+# a piece that only names the file ("Take a.wav", "File: b.mp4", "test it on c.wav"): "take" leads into the
+# step after it, the others say which file the step before works on
+_FILE_ONLY_RE = re.compile(
+    r"(?:[^:]*:\s*)?(?P<lead>take|grab|use|load|open|with|for|on|files?|input|test(?:\s+it)?(?:\s+(?:with|on))?|"
+    r"try(?:\s+it)?(?:\s+(?:with|on))?)\s*:?\s+(?P<names>(?:(?:the\s+)?[\w.-]+\.[a-z0-9]{2,4}[\s,]*(?:and\s+)?)+"
+    r"|(?:this|that|the|my)\s+(?:recording|file|clip|audio|track|song|sample|one))",
+    re.IGNORECASE,
+)
+_NAMED_ONLY_RE = re.compile(r"(?:[a-z_]\w*\s*=\s*[^\s,;=]+[\s,]*)+", re.IGNORECASE)
 _LEAD_RE = re.compile(
     r"^(?:(?:first(?:ly)?|first of all|to start|start by|please|pls|and|also|so|now|ok(?:ay)?|"
     r"hi|hello|hey(?: there)?|can you|could you|would you)\b[\s,:!.]*)+",
@@ -139,12 +183,28 @@ def split_steps(text: str) -> list[str]:
 def _split_masked(masked: str) -> list[str]:
     parts = _NUMBERED_RE.split(masked) if len(_NUMBERED_RE.findall(masked)) >= 2 else [masked]
     pieces: list[str] = []
+    lead = ""  # "Take a.wav" before the step it leads into
     for part in parts:
         for piece in _SPLIT_RE.split(part):
-            piece = _LEAD_RE.sub("", piece.strip()).strip(" \t\n,.;:!?")
+            piece = _TRAIL_RE.sub("", _LEAD_RE.sub("", piece.strip())).strip(" \t\n,.;:!?")
+            if piece and (m := _FILE_ONLY_RE.fullmatch(piece)):
+                if pieces and m.group("lead").lower() not in ("take", "grab", "use", "load", "open"):
+                    # the file is the input of the first step that is no mere statement, so the steps after
+                    # it still work on its output
+                    at = next((i for i, p in enumerate(pieces) if not is_statement(p)), len(pieces) - 1)
+                    pieces[at] = f"{pieces[at]}, {m.group('names')}"
+                else:
+                    lead = f"{lead}{piece}, "
+                continue
+            if piece and lead:
+                piece, lead = lead + piece, ""
             if pieces and _NAMES_ONLY_RE.fullmatch(pieces[-1]):  # "a.wav then b.wav as one file"
                 piece = f"{pieces.pop()} then {piece}"
-            elif pieces and _ONLY_PRONOUN_RE.fullmatch(piece):
+            elif pieces and _NAMES_ONLY_RE.fullmatch(piece) and _ENDS_IN_NAME_RE.search(pieces[-1]):
+                piece = f"{pieces.pop()} then {piece}"  # "join these: a.wav then b.wav"
+            elif pieces and (
+                _ONLY_PRONOUN_RE.fullmatch(piece) or _VALUE_ONLY_RE.fullmatch(piece) or _NAMED_ONLY_RE.fullmatch(piece)
+            ):
                 piece = f"{pieces.pop()}, {piece}"
             if not piece:
                 continue
@@ -154,6 +214,8 @@ def _split_masked(masked: str) -> list[str]:
                 pieces += [m.group("first"), m.group("then")]
             else:
                 pieces.append(piece)
+    if lead:  # nothing came after it
+        pieces.append(lead.rstrip(", "))
     return pieces
 
 

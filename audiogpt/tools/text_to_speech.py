@@ -85,7 +85,8 @@ TOOL = Tool(
     capability="audiogpt.evaluation.capability:text_to_speech",
     examples_path=Path(__file__).with_suffix(".yaml"),
     slots={"text": "words_to_speak", "speed": "speaking_rate"},
-    # a speaking rate on its own ("say 'hi', speed 0.8"), split off by a comma, belongs to the step before
-    continues=r"(?:at\s+)?(?:speed|rate|tempo)\s*[x×]?\d+(?:\.\d+)?\s*[x×]?|\d+(?:\.\d+)?\s*[x×]\s*(?:speed)?",
+    # a speaking rate on its own ("say 'hi', speed 0.8", "…, and slow it to 0.9x"), split off, belongs to the step
+    continues=r"(?:at\s+)?(?:speed|rate|tempo)\s*[x×]?\d+(?:\.\d+)?\s*[x×]?|\d+(?:\.\d+)?\s*[x×]\s*(?:speed)?"
+    r"|(?:slow|speed)\s+(?:it|that|this|the\s+(?:voice|speech))(?:\s+(?:down|up))?\s+(?:to\s+)?\d+(?:\.\d+)?\s*[x×]",
     traits=frozenset({"new_recording", "voice_output"}),
 )
