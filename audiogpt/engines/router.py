@@ -205,9 +205,9 @@ class OfflineRouter(BaseChatModel):
         return kept if any(self.route(self._ask_of(p))[0] not in _NOT_ASKS for p in kept) else pieces
 
     def _conjoined(self, piece: str) -> list[str]:
-        """A piece that joins asks for different tools with "and", "+", "plus", "also" or a comma ("what's the
-        BPM, and can you also list the sounds?", "stems + bpm") as one piece per ask; each part must name its
-        tool surely on its own, so "mix a.wav and b.wav" or "find the barks and give me the times" stay one."""
+        """A piece that joins asks for different tools with "and", "+", "plus" or ", also" ("what's the BPM, and
+        can you also list the sounds?", "stems + bpm") as one piece per ask; each part must name its tool surely
+        on its own and the tools must differ, so "mix a.wav and b.wav" or "add echo and distortion" stay one."""
         masked, quotes = ra.mask_quotes(piece)
         parts = [p for p in _CONJUNCTION_RE.split(masked) if p and p.strip(" ,;:.!?")]
         if len(parts) < 2 or len(parts) > ra.MAX_STEPS:
