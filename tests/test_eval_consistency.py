@@ -224,3 +224,21 @@ def test_cli_bad_usage_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
     # the LLM engine without a key or server: one clear error, not 3 failed requests
     assert main(["eval", "consistency", "--requests", str(tiny_file(tmp_path)), "--engine", "llm"]) == 2
     assert "OPENAI_API_KEY or AUDIOGPT_LLM_BASE_URL" in capsys.readouterr().err
+
+
+def test_plan_only_makes_as_many_files_as_the_real_call() -> None:
+    # Tool.outputs: one file per speaker or stem, so "…then transcribe each one" is planned as it runs
+    from audiogpt.evaluation.plan import placeholder_output
+    from audiogpt.tools import CATALOG
+
+    def count(tool: str, **args: object) -> int:
+        inputs = CATALOG[tool].input_model.model_validate({"audio": "audio/3f9a1c2e.wav", **args})
+        return len(placeholder_output(tool, inputs).audio)
+
+    assert count("speech_separation", num_speakers=3) == 3
+    assert count("music_source_separation") == 4
+    assert count("music_source_separation", stems=["vocals", "drums"]) == 2
+    assert count("music_source_separation", remove=["vocals"]) == 1
+    assert count("sound_extraction", target="birdsong") == 2
+    assert count("speech_enhancement") == 1
+    assert len(placeholder_output("speech_separation").audio) == 1  # no inputs known: one
