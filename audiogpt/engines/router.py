@@ -45,7 +45,7 @@ _MIN_WORDS_TO_SPLIT = 8
 # where one piece may join asks for two tools: "and", "+", "&", "plus", "as well as", ", also", ", separately"
 # (not a bare comma: "mono, 44.1 kHz, mp3" is one step's list)
 _CONJUNCTION_RE = re.compile(
-    r"(?<!\bfade in)(?<!\bfade-in),?\s+(?:and|plus|&|\+|as well as)\s+(?:(?:also|separately|then)\b,?\s*)?"
+    r",?\s+(?:and|plus|&|\+|as well as)\s+(?:(?:also|separately|then)\b,?\s*)?"
     r"|,\s*(?:also|separately)\b,?\s*|(?<=[a-z])\s*\+\s*(?=[a-z])",
     re.IGNORECASE,
 )
