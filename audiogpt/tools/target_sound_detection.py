@@ -48,11 +48,7 @@ def sound_target(text: str) -> str | None:
         return quoted.group(1).strip()
     body = re.sub(r"\x00\d+\x00", " ", text).strip()
     body = re.sub(r"\s*\b(?:please|pls|plz)\b,?", "", body, flags=re.I).strip()  # "find please the moment…"
-    # the words after the request words; when they only point back ("lift them out"), the words before them
-    lead = _LEAD.search(body)
-    if lead is None:
-        return _named_sound(body)
-    return _named_sound(body[lead.end() :]) or _named_sound(body[: lead.start()])
+    return _named_sound(_LEAD.sub("", body, count=1))  # the words after the request words
 
 
 def _named_sound(body: str) -> str | None:
