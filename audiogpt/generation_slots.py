@@ -21,7 +21,8 @@ _NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted((re.escape(w) for w in _WORDS), key=
 _UNIT = r"(s|secs?|seconds?|m|mins?|minutes?)\b"
 _DURATION_RE = re.compile(
     r"\b(?:(?:for|of|about|around|lasting|that lasts|last(?:ing)?)\s+)?"
-    rf"(?:(half a minute|half-minute|a minute and a half)|{_NUM}[\s-]*{_UNIT}(?:[\s-]+long)?(?:\s+(?:of|worth of))?)",
+    rf"(?:(half a minute|half-minute|a minute and a half)|(?!{slots.DECADE}){_NUM}[\s-]*{_UNIT}(?:[\s-]+long)?"
+    r"(?:\s+(?:of|worth of))?)",
     re.IGNORECASE,
 )
 _SEED_RE = re.compile(r"\b(?:with\s+|using\s+)?(?:random\s+)?seed\s*(?:=|:|of|number)?\s*(\d+)\b", re.IGNORECASE)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import logging
 import re
 import threading
@@ -55,6 +56,7 @@ _NOT_ASKS = ("unclear", "context", "help", "thanks")
 # what no tool does and nothing after it needs (who speaks, the mood, the weather): the steps after it
 # still run. A planned tool ("clone my voice and say hello") makes what the steps after it use: the plan stops.
 _REFUSALS = ("other_task", "off_topic")
+_URL_RE = re.compile(r"\bhttps?://|\bwww\.\w", re.I)
 _TURN_FILES: contextvars.ContextVar[tuple[ra.SessionFile, ...]] = contextvars.ContextVar("audiogpt_files", default=())
 _INDEXES: dict[str, ExampleIndex] = {}
 _LOCK = threading.Lock()
@@ -274,8 +276,9 @@ class OfflineRouter(BaseChatModel):
         steps: list[Step] = []
         aside: list[Step] = []
         refusals: list[Step] = []
-        for text in pieces:
-            step = self._plan_step(text, files, context=context)
+        planned = (self._plan_step(text, files, context=context) for text in pieces)
+        for step in (each for one in planned for each in self._per_file(one, files)):
+            text = step.text
             if step.kind == "context" or (step.kind in ("help", "thanks") and len(pieces) > 1):
                 aside.append(step)
                 continue
@@ -289,11 +292,18 @@ class OfflineRouter(BaseChatModel):
                     steps[-1] = self._plan_step(f"{prev.text}, {step.text}", files, label=prev.tool)
                     continue
                 if _repeats(prev, step):  # "remove the noise and make it clearer", "find the gunshots, the times?"
-                    if not step.args.keys() <= prev.args.keys():  # the one step reads what both pieces say
+                    if ra.asks(step.text) and not ra.asks(prev.text) and prev.args.keys() <= step.args.keys():
+                        # the statement before only named the task
+                        steps[-1] = dataclasses.replace(step, explicit_file=step.explicit_file or prev.explicit_file)
+                    elif not step.args.keys() <= prev.args.keys():  # the one step reads what both pieces say
                         steps[-1] = self._plan_step(f"{prev.text}, {step.text}", files, label=prev.tool)
+                    else:  # the file the ask names ("… the key of each one, a.wav and b.wav": one step per file)
+                        prev.explicit_file = prev.explicit_file or step.explicit_file
                     continue
             if step.kind in _REFUSALS:  # an analysis no tool does is said at the end; the other steps still run
                 refusals.append(step)
+                if _URL_RE.search(text):  # what comes after works on audio behind a link, which no tool fetches
+                    break
                 continue
             steps.append(step)
             if step.kind not in ("tool", "no_text"):  # no_text may still take the text of an earlier step
@@ -337,6 +347,27 @@ class OfflineRouter(BaseChatModel):
         if file_field and not step.file_list:
             step.explicit_file = ra.explicit_file(text, files, step.file_kind)
         return step
+
+    def _per_file(self, step: Step, files: list[ra.SessionFile]) -> list[Step]:
+        """A one-file task asked of several named files ("transcribe a.wav and b.wav", "trim the first 2 s
+        off take1.wav and take2.wav", "convert all to mp3: x.wav, y.wav") as one step per file. Each step
+        reads its arguments from the words before the first name plus its own file's part ("make kick.wav
+        3 dB louder and snare.wav 3 dB quieter"), or from the whole text when its part says less."""
+        if step.kind != "tool" or not step.file_field or step.file_list or not step.tool:
+            return [step]
+        named = ra.named_files(step.text, files, step.file_kind)
+        if len(named) < 2 or len(named) > ra.MAX_STEPS:
+            return [step]
+        lead = step.text[: named[0][1]]
+        out: list[Step] = []
+        for i, (name, start) in enumerate(named):
+            end = named[i + 1][1] if i + 1 < len(named) else len(step.text)
+            text = f"{lead}{step.text[start:end]}".strip(" ,;")
+            args = self._arguments(step.tool, text, None)
+            if not args.keys() >= step.args.keys():
+                args = dict(step.args)
+            out.append(dataclasses.replace(step, text=text, args=args, explicit_file=name))
+        return out
 
     def _arguments(self, tool: str, text: str, duration: float | None) -> dict[str, Any]:
         """Arguments read from the step's text (no file arguments), as read: never clamped or defaulted, so
@@ -403,9 +434,13 @@ def _tidy(value: Any) -> Any:
 def _repeats(prev: Step, step: Step) -> bool:
     """A step that only repeats the previous one on the same file: split from a bare "and", or an ask beside
     the statement that already named the task ("our app should flag smoke alarms. when does it go off?").
-    Their arguments agree, and one says all the other does; "one at 1.5x, one at 0.5x" are two steps."""
-    if step.file_list or step.explicit_file not in (None, prev.explicit_file):
+    Their arguments agree, and one says all the other does; "one at 1.5x, one at 0.5x" are two steps. A
+    statement that only names the task ("our smart doorbell should flag breaking glass") beside the ask
+    for it is a repeat whatever its words read as arguments."""
+    if step.file_list or (step.explicit_file and prev.explicit_file and step.explicit_file != prev.explicit_file):
         return False
+    if ra.asks(step.text) != ra.asks(prev.text):
+        return True
     mine, theirs = step.args.keys(), prev.args.keys()
     agree = all(step.args[k] == prev.args[k] for k in mine & theirs)
     return agree and (mine <= theirs or theirs <= mine)

@@ -10,11 +10,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from audiogpt.engines.router_files import SessionFile, explicit_file, upload_ref
+from audiogpt.engines.router_files import SessionFile, explicit_file, named_files, upload_ref
 from audiogpt.formats import extension_pattern
 from audiogpt.slots import COUNT_WORDS, LANGUAGE_NAME, LANGUAGES, TIME
 
-__all__ = ["SessionFile", "explicit_file", "upload_ref"]  # kept here for callers of router_args
+__all__ = ["SessionFile", "explicit_file", "named_files", "upload_ref"]  # kept here for callers of router_args
 
 MAX_STEPS = 6  # a longer chain is almost always a misread request
 

@@ -153,8 +153,23 @@ def _previous(i: int, steps: list[Step], results: list[ToolResult]) -> tuple[str
     return PENDING, [before] if isinstance(before, str) else list(before or [])
 
 
+def _latest(results: list[ToolResult]) -> dict[str, str]:
+    """Each file this turn changed, to the file it is now: "trim a.wav and b.wav, then join them" joins the
+    trimmed files. Only a result made from one file into one audio file counts (not stems, not a join)."""
+    latest: dict[str, str] = {}
+    for r in results:
+        made = [n for n in r.files if n.startswith("audio/")]
+        if len(r.inputs) != 1 or len(made) != 1:
+            continue
+        for key, now in list(latest.items()):
+            if now == r.inputs[0]:
+                latest[key] = made[0]
+        latest[r.inputs[0]] = made[0]
+    return latest
+
+
 def _bind_files(step: Step, first: bool, pool: list[rf.SessionFile], previous: str | None, replaces: list[str],
-                before: Step | None) -> None:  # fmt: skip
+                before: Step | None, latest: dict[str, str]) -> None:  # fmt: skip
     assert step.file_field is not None
     if step.file_kind == "video":
         videos = [f.name for f in pool if f.kind == "video"]
@@ -164,7 +179,7 @@ def _bind_files(step: Step, first: bool, pool: list[rf.SessionFile], previous: s
             return
         name = named or (videos[-1] if videos else None)
     elif step.file_list:
-        chosen = rf.choose_files(step.text, pool, previous, replaces)
+        chosen = rf.choose_files(step.text, pool, previous, replaces, latest)
         if len(chosen) < 2:
             step.kind = "few_files"
             return
@@ -226,7 +241,7 @@ def bind(
             return steps[: i + 1]
         previous, replaces = _previous(i, steps, results)
         if step.file_field:
-            _bind_files(step, i == 0, pool, previous, replaces, steps[i - 1] if i else None)
+            _bind_files(step, i == 0, pool, previous, replaces, steps[i - 1] if i else None, _latest(results[:i]))
             if step.kind != "tool":
                 return steps[: i + 1]
         name = step.args.get(step.file_field or "")

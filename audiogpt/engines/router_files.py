@@ -74,6 +74,32 @@ def explicit_file(text: str, files: list[SessionFile], kind: str = "audio") -> s
 
 
 # a path ("/etc/passwd", "../../etc/hosts", "~/x.wav") or a file name with a media or document extension
+# a file named as where the result goes, not as an input: "save it as out.wav", "convert a.wav to b.mp3"
+_OUTPUT_NAME_RE = re.compile(r"\b(?:as|to|into|named|called)\s+(?:a\s+(?:new\s+)?file\s+)?$", re.I)
+
+
+def named_files(text: str, files: list[SessionFile], kind: str = "audio") -> list[tuple[str, int]]:
+    """The files of this kind a step's text names, in the order it names them, each once, with where it
+    is first named: session files by their upload name or artifact name, and names of this kind's
+    extensions the session lacks (binding then says they are missing). A name said as where the
+    result goes ("save it as b.wav") is not an input."""
+    found: dict[str, int] = {}
+    labels = {f.label.lower(): f.name for f in reversed(files) if f.label and f.kind == kind}
+    pattern = re.compile(rf"\b[\w-]+\.(?:{extension_pattern(kind)})\b", re.I)
+    artifacts = list(ARTIFACT_NAME_RE.finditer(text))
+    for m in [*artifacts, *pattern.finditer(text)]:
+        word = m.group(0)
+        if any(a.start() < m.start() < a.end() for a in artifacts):  # the tail of an artifact name
+            continue
+        name = word if ARTIFACT_NAME_RE.fullmatch(word) else labels.get(word.lower(), word)
+        if name.startswith(("audio/", "video/", "image/")) and not name.startswith(kind + "/"):
+            continue
+        if _OUTPUT_NAME_RE.search(text[: m.start()]):
+            continue
+        found.setdefault(name, m.start())
+    return sorted(found.items(), key=lambda item: item[1])
+
+
 _PATH_RE = re.compile(r"(?<![\w/])(?:~|\.{1,2})?/[\w.\-]+(?:/[\w.\-]+)*")
 _NAMED_RE = re.compile(
     rf"\b[\w-]+\.(?:{extension_pattern('audio', 'video', 'image')}|txt|pdf|docx?|json|csv|srt|zip)\b", re.I
@@ -104,13 +130,18 @@ _PREVIOUS_RE = re.compile(r"\b(?:it|this|that|the result|the output|the (?:new|p
 _COUNT = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 
 
-def choose_files(text: str, files: list[SessionFile], previous: str | None, replaces: list[str]) -> list[str]:
+def choose_files(
+    text: str, files: list[SessionFile], previous: str | None, replaces: list[str], latest: dict[str, str] | None = None
+) -> list[str]:
     """The audio files a join/mix step means, in order: the files it names ("the first and the third",
     "intro.wav"), with the previous step's output where the step says "it" or names too few; else
-    every upload in upload order, the previous output standing in for the file it was made from."""
+    every upload in upload order, the previous output standing in for the file it was made from.
+    A file an earlier step of this turn changed is taken as it is now (``latest``: input → newest output)."""
+    latest = latest or {}
     audio = [f for f in files if f.kind == "audio"]
     named: list[str] = []
     for _, name in mentions(text, audio):
+        name = latest.get(name, name)
         if name not in named:
             named.append(name)
     if previous and any(n in replaces for n in named):  # "denoise a.wav, then mix a.wav with b.wav"
@@ -120,7 +151,8 @@ def choose_files(text: str, files: list[SessionFile], previous: str | None, repl
         named = [previous, *named] if first else [*named, previous]
     if len(named) >= 2:
         return named
-    pool = [f.name for f in audio if f.tool is None] or [f.name for f in audio]
+    uploads = [f.name for f in audio if f.tool is None] or [f.name for f in audio]
+    pool = list(dict.fromkeys(latest.get(n, n) for n in uploads))
     if previous:
         pool = [previous if n in replaces else n for n in pool]
         if previous not in pool:

@@ -151,14 +151,15 @@ _ABOUT = r"\s+(?:about\s+|around\s+|roughly\s+|approximately\s+)?(?=\d)"
 # "by 6 dB", a bare frequency) count only when no specific effect shares their clause.
 _PATTERNS = [
     # "my walkie-talkie recording" names where the sound came from, not a sound to make
-    ("telephone", r"(?:\b(?:tele)?phone\w*|\bwalkie[- ]?talkie|\b(?:old|am)\s+radio|\bradio\s+(?:voice|sound|effect))"
+    ("telephone", r"(?:\b(?:tele)?phone\w*|\bwalkie[- ]?talkie|\b(?:old|am)[\s-]+radio"
+                  r"|\bradio\s+(?:voice|sound|effect))"
                   r"(?!\s+(?:recording|audio|clip|file|message|interview|memo)\b)"),
     ("fade_both", r"\bfade[sd]?\s*(?:it\s*)?in\s*(?:and|&|/)\s*(?:fade[sd]?\s*)?out\b"),
     # also a start or an end described: "start gently", "it slams in", "end with a 2 s fade", "end softly"
-    ("fade_in", r"\bfade[sd]?[- ]?(?:it\s+|this\s+)?in\b|\bfade-?ins?\b"
+    ("fade_in", r"\bfade[sd]?[- _]?(?:it\s+|this\s+)?in\b|\bfade[-_]?ins?\b"
                 r"|\b(?:start|begin|open)\w*\s+(?:\w+\s+){0,2}?(?:gently|softly|smoothly)\b"
                 r"|\b(?:popp(?:ing|s)|pops|slam(?:s|ming)?|jump(?:s|ing)?|barg(?:es|ing))\s+in\b"),
-    ("fade_out", r"\bfade[sd]?[- ]?(?:it\s+|this\s+)?(?:out|away)\b|\bfade-?outs?\b|\bfade\s+(?:at|to)\s+the\s+end"
+    ("fade_out", r"\bfade[sd]?[- _]?(?:it\s+|this\s+)?(?:out|away)\b|\bfade[-_]?outs?\b|\bfade\s+(?:at|to)\s+the\s+end"
                  r"|\b(?:end|finish|clos)\w*\s+(?:\w+\s+){0,4}?(?:gently|softly|smoothly|fade)\b"),
     ("normalize_peak", r"\bpeak[- ]?normali[sz]\w*|\bnormali[sz]\w*\s+(?:the\s+)?peaks?\b"
                        r"|\bnormali[sz]\w*\s+(?:it\s+)?to\s+[-−]?\d+(?:\.\d+)?\s*dbfs?\b"),
@@ -178,12 +179,12 @@ _PATTERNS = [
     ("highpass", r"\bhigh[- ]?pass\w*|\bhpf\b|\blow[- ]?cut\b|\brumble\b"
                  rf"|{_CUT}(?:below|under){_ABOUT}"),
     ("lowpass", r"\blow[- ]?pass\w*|\blpf\b|\bhigh[- ]?cut\b|\bmuffl\w*|\bunderwater\b"
-                rf"|{_CUT}(?:above|over){_ABOUT}"),
+                rf"|{_CUT}(?:above|over){_ABOUT}|\b(?:from|in)\s+the\s+next\s+room\b|\bthrough\s+(?:a|the)\s+wall\b"),
     ("low_shelf", r"\bbass\w*|\blow[- ]end\b|\blows\b|\blow\s+frequencies\b|\bwarm(?:er|th)?\b|\bboomy\b"),
     ("high_shelf", r"\btreble\b|\bhighs\b|\bhigh[- ]end\b|\bhigh\s+frequencies\b|\bbright\w*|\bcrisp\w*|\bairy\b"
                    r"|\bdark(?:er)?\b|\bdull\w*"),
     ("peak_eq", r"\bmid-?range\b|\bmids?\b|\bpresence\b"),
-    ("gain", r"\blouder\b|\bmore\s+loud\b|\bquieter\b|\bsofter\b|\bamplif\w*"
+    ("gain", r"\blouder\b|\bmore\s+loud\b|\bquieter\b|\bsofter\b|\bamplif\w*|\b(?:half|twice|double)\s+as\s+loud\b"
              r"|\b(?:bump|boost|crank|push|pump)\w*\s+(?:it\s+|this\s+|the\s+\w+\s+)?up\b"
              r"|\bturn\s+(?:it\s+|this\s+|the\s+\w+\s+)?(?:up|down)\b"),
     ("weak_gain", r"\bvolume\b|\bgain\b|\blevels?\b|\b(?:by|of)\s+[+\-−]?\d+(?:\.\d+)?\s*db\b"),
@@ -197,7 +198,7 @@ _UP = re.compile(r"\b(?:boost\w*|more|increase\w*|add\w*|raise\w*|enhance\w*|pum
                  r"heavier|fatter|bigger|emphasi[sz]\w*|bring\s+out|bump\w*|bright\w*|warm\w*|crisp\w*|airy|amplif\w*)\b",
                  re.I)  # fmt: skip
 _DOWN = re.compile(r"\b(?:cut\w*|reduc\w*|less|lower\w*|decreas\w*|remov\w*|tame|thin\w*|attenuat\w*|quieter|"
-                   r"softer|down|roll\s+off|dark\w*|dull\w*|too\s+much|minus|take\s+out|get\s+rid|muffl\w*)\b",
+                   r"softer|down|roll\s+off|dark\w*|dull\w*|too\s+much|minus|take\s+out|get\s+rid|muffl\w*|half\s+as)\b",
                    re.I)  # fmt: skip
 _NEGATED = re.compile(r"\b(?:remove|reduce|less|no|without|get rid of|eliminate|kill|strip|take out|fix|too much)\s+"
                       r"(?:\w+\s+){0,2}$", re.I)  # fmt: skip

@@ -51,6 +51,8 @@ def speed_args(text: str, duration: float | None = None) -> dict[str, Any]:
         kind = m.group(2) or ("faster" if faster and not slower else "slower" if slower else "")
         if not m.group(2) and re.search(r"\b(?:to|at)\s*$", t[: m.start()]):  # "down to 80 percent" = ×0.8
             kind = "of"
+        elif not m.group(2) and not re.search(r"\bby\s*$", t[: m.start()]) and (p > 1 or (slower and p >= 0.5)):
+            kind = "of"  # "a slowed-down 80% version", "a touch slower, like 95%", "110%": the new speed, not a change
         if kind in ("faster", "quicker"):
             factor = 1 + p
         elif kind == "slower":
@@ -63,7 +65,11 @@ def speed_args(text: str, duration: float | None = None) -> dict[str, Any]:
     elif m := re.search(r"from\s+(\d+(?:\.\d+)?)\s*(?:bpm)?\s+to\s+(\d+(?:\.\d+)?)\s*bpm", t):
         factor = float(m.group(2)) / float(m.group(1))
     elif m := (
-        re.search(r"\b(?:speed|factor|rate|tempo)\s*(?:of|to|=|:|at)?\s*(\d+(?:\.\d+)?)\b(?!\s*%)", t)
+        re.search(
+            r"\b(?:speed|factor|rate|tempo|time[_ -]?stretch\w*|stretch\w*)\s*(?:(?:it|this|that)\s+)?"
+            r"(?:of|to|by|=|:|at)?\s*(\d+(?:\.\d+)?)\b(?!\s*%)",
+            t,
+        )
         or re.search(r"\b(?:at|to)\s+(\d*\.\d+)\b", t)
         or (re.search(r"\bby\s+(?:a\s+factor\s+of\s+)?(\d+(?:\.\d+)?)\b(?!\s*%)", t) if faster or slower else None)
     ):

@@ -35,6 +35,27 @@ _TAIL = re.compile(
 )
 
 
+# Words after which the sound is named, tried before the request words above: "check the file for (any)
+# glass breaking", "does it contain crying", "whether the baby cried", "should flag breaking glass",
+# "in this recording is the sound of the door knock".
+_BEFORE_SOUND = (
+    re.compile(
+        r"\b(?:check|scan|search|listen (?:to|through)|go (?:through|over)|comb(?: through)?|monitor)\b.*?\bfor\s+"
+        r"(?:any\s+|a\s+|an\s+|the\s+)?(?:(?:sounds?|noises?) of\s+)?",
+        re.I,
+    ),
+    re.compile(r"\b(?:contains?|containing|includes?)\s+(?:any\s+|a\s+|an\s+)?", re.I),
+    re.compile(r"\b(?:flag|catch|notice|hear)s?\s+(?:any\s+|a\s+|an\s+)?", re.I),
+    re.compile(
+        r"\b(?:whether|if)(?!\s+(?:so|you|we|i)\b)\s+(?:there (?:is|are|was|were|'s)\s+(?:any\s+|a\s+|an\s+)?)?", re.I
+    ),
+    re.compile(r"\b(?:is|are)\s+(?=the (?:sound|noise) of\b)", re.I),
+)
+_WHEN_TAIL = re.compile(
+    r"\s*\b(?:and (?:if so,? )?(?:when|where|at what time|tell|let|show|give)|during|at night|overnight"
+    r"|at (?:any|some) point|ever)\b.*$",
+    re.I,
+)
 _NOT_A_SOUND_START = re.compile(r"(?:them|me|give|send|put|save|return|hand)\b", re.I)
 _NOT_A_SOUND = {"it", "this", "that", "them", "they", "something", "anything", "the sound", "the noise", "a sound"}
 
@@ -48,7 +69,11 @@ def sound_target(text: str) -> str | None:
         return quoted.group(1).strip()
     body = re.sub(r"\x00\d+\x00", " ", text).strip()
     body = re.sub(r"\s*\b(?:please|pls|plz)\b,?", "", body, flags=re.I).strip()  # "find please the moment…"
-    return _named_sound(_LEAD.sub("", body, count=1))  # the words after the request words
+    for before in _BEFORE_SOUND:
+        m = before.search(body)
+        if m and (named := _named_sound(_WHEN_TAIL.sub("", body[m.end() :]))):
+            return named
+    return _named_sound(_WHEN_TAIL.sub("", _LEAD.sub("", body, count=1)))  # the words after the request words
 
 
 def _named_sound(body: str) -> str | None:
