@@ -128,3 +128,19 @@ def test_a_named_sound_asked_about_and_english_only_readers(router: OfflineRoute
 )
 def test_a_time_stretch_by_a_factor(text: str, factor: float) -> None:
     assert speed_args(text, None)["factor"] == pytest.approx(factor)
+
+
+def test_a_greeting_fragment_beside_the_ask_does_not_stop_the_plan(router: OfflineRouter) -> None:
+    text = (
+        "Hi team! We're building a little karaoke app. Could you maybe check the key of take.wav so the singer knows?"
+    )
+    assert plan(router, text) == [("tool", "analyze_audio")]
+
+
+def test_a_frequency_said_with_a_filter_is_no_sample_rate(router: OfflineRouter) -> None:
+    steps = router.plan("Apply a highpass at 300 Hz and a lowpass at 3.4 kHz to take.wav.", FILES)
+    assert [(s.kind, s.tool) for s in steps] == [("tool", "apply_audio_effect")]
+    assert steps[0].args["effects"] == [
+        {"name": "highpass", "cutoff_hz": 300.0},
+        {"name": "lowpass", "cutoff_hz": 3400.0},
+    ]

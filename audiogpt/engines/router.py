@@ -279,7 +279,8 @@ class OfflineRouter(BaseChatModel):
         planned = (self._plan_step(text, files, context=context) for text in pieces)
         for step in (each for one in planned for each in self._per_file(one, files)):
             text = step.text
-            if step.kind == "context" or (step.kind in ("help", "thanks") and len(pieces) > 1):
+            # beside other pieces, a greeting, thanks, or a fragment nothing reads ("Hi team!" → "team") is aside
+            if step.kind == "context" or (step.kind in ("help", "thanks", "unclear") and len(pieces) > 1):
                 aside.append(step)
                 continue
             prev = steps[-1] if steps else None

@@ -142,7 +142,7 @@ _ONLY_PRONOUN_RE = re.compile(
 
 # a sentence that asks: a request verb first, a question, "can you", "please", "I need", "should"…
 _ASK_RE = re.compile(
-    rf"^(?:please\s+|pls\s+|now\s+|just\s+)?(?:{_ACTION_VERBS})\b|^(?:what|when|where|how|which|why|is|are|does|do|did)\b"
+    rf"^(?:please\s+|pls\s+|now\s+|just\s+|maybe\s+|also\s+|kindly\s+)?(?:{_ACTION_VERBS})\b|^(?:what|when|where|how|which|why|is|are|does|do|did)\b"
     r"|\b(?:can|could|would|will)\s+(?:you|u|it|we|i)\b|\b(?:please|pls|plz|kindly)\b|\bhelp\b|\blet'?s\b"
     r"|\b(?:i|we)(?:'d|\s+would)?\s+(?:really\s+)?(?:like|love|want|need|wish|prefer)\b|\bwhat (?:i|we) (?:need|want)\b"
     r"|\b(?:should|must|has to|have to|needs? to|ought to)\b"
