@@ -144,3 +144,27 @@ def test_a_frequency_said_with_a_filter_is_no_sample_rate(router: OfflineRouter)
         {"name": "highpass", "cutoff_hz": 300.0},
         {"name": "lowpass", "cutoff_hz": 3400.0},
     ]
+
+
+def test_a_generation_step_split_from_a_scene_is_one_of_its_parts(router: OfflineRouter) -> None:
+    text = (
+        "create a scene of a spaceship engine humming with a robotic voice announcing 'Docking sequence "
+        "initiated' and tense synth music underneath"
+    )
+    steps = router.plan(text, FILES)
+    assert [(s.kind, s.tool) for s in steps] == [("tool", "generate_audio_scene")]
+    assert steps[0].args["transcript"] == "Docking sequence initiated" and "synth" in steps[0].args["music"]
+    # asked as a file of its own, it stays a step
+    text = "make a scene of a narrator saying 'hello' over rain. Then a jazz loop as its own file"
+    assert [s.tool for s in router.plan(text, FILES)] == ["generate_audio_scene", "text_to_music"]
+
+
+def test_several_quoted_lines_asked_as_several_clips_are_one_step_each(router: OfflineRouter) -> None:
+    steps = router.plan("Make three TTS clips: 'Left', 'Right', 'Center'.", FILES)
+    assert [(s.tool, s.args["text"]) for s in steps] == [
+        ("text_to_speech", "Left"),
+        ("text_to_speech", "Right"),
+        ("text_to_speech", "Center"),
+    ]
+    # one quoted line with commas inside is one clip
+    assert len(router.plan("say 'Meet Orbit. Your day, organized.'", FILES)) == 1

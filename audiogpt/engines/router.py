@@ -288,6 +288,9 @@ class OfflineRouter(BaseChatModel):
             if prev and spec and spec.continues and re.fullmatch(spec.continues, text, re.I):  # "say 'hi', speed 0.8"
                 steps[-1] = self._plan_step(f"{prev.text}, {text}", files, label=prev.tool)
                 continue
+            if prev and prev.kind == step.kind == "tool" and _part_of_scene(prev, step):  # "… and a sad sax under it"
+                steps[-1] = self._plan_step(f"{prev.text}, {step.text}", files, label=prev.tool)
+                continue
             if prev and prev.kind == step.kind == "tool" and prev.tool == step.tool:
                 if rb.has_trait(step.tool, "merge_steps") and step.explicit_file in (None, prev.explicit_file):
                     steps[-1] = self._plan_step(f"{prev.text}, {step.text}", files, label=prev.tool)
@@ -354,6 +357,10 @@ class OfflineRouter(BaseChatModel):
         off take1.wav and take2.wav", "convert all to mp3: x.wav, y.wav") as one step per file. Each step
         reads its arguments from the words before the first name plus its own file's part ("make kick.wav
         3 dB louder and snare.wav 3 dB quieter"), or from the whole text when its part says less."""
+        if step.kind == "tool" and step.tool in CATALOG and (words := CATALOG[step.tool].slot_field("words_to_speak")):
+            masked, quotes = ra.mask_quotes(step.text)
+            if 1 < len(quotes) <= ra.MAX_STEPS and _EACH_QUOTE_RE.search(masked):  # "three clips: 'Left', 'Right', …"
+                return [dataclasses.replace(step, args={**step.args, words: q}) for q in quotes]
         if step.kind != "tool" or not step.file_field or step.file_list or not step.tool:
             return [step]
         named = ra.named_files(step.text, files, step.file_kind)
@@ -430,6 +437,26 @@ def _tidy(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _tidy(v) for k, v in value.items()}
     return value
+
+
+# several quoted lines asked as several recordings, not one: "three clips", "each one", "separate files"
+_EACH_QUOTE_RE = re.compile(
+    r"\b(?:each|every|separate\w*|one by one|clips|files|recordings|versions|lines)\b|\b(?:two|three|four|[2-4])\s+\w+",
+    re.I,
+)
+_SEPARATE_RE = re.compile(r"\b(?:separate(?:ly)?|on its own|its own file|another file|two files|as well)\b", re.I)
+
+
+def _part_of_scene(prev: Step, step: Step) -> bool:
+    """A generation step split from a whole-scene step before it ("a narrator says 'hi' over rain, and a sad
+    saxophone") that asks for no file of its own: one of the scene's parts."""
+    spec = CATALOG.get(step.tool or "")
+    return (
+        rb.has_trait(prev.tool, "whole_scene")
+        and spec is not None
+        and spec.category == "generation"
+        and not _SEPARATE_RE.search(step.text)
+    )
 
 
 def _repeats(prev: Step, step: Step) -> bool:

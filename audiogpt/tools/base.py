@@ -107,6 +107,8 @@ TRAITS = {
     "new_recording": "makes a new recording (from text or a video)",
     "reads_quotes": "its argument reader gets the step with quoted text intact (a transcript, a sound to find)",
     "voice_output": "its output is a voice (for mixing: the voice goes on top)",
+    "whole_scene": "generates a whole scene (speech, effects, music, ambience) in one call; a generation step split "
+    "from the same request ('… and a sad saxophone under it') is one of its parts, not another file",
 }
 
 

@@ -38,7 +38,7 @@ TOOL = Tool(
         "speaks and how), transcript (the words), sfx, music and env (ambience). Use it when speech is mixed "
         "with sounds or music, e.g. a narrator over rain and a saxophone. The model chooses the length."
     ),
-    traits=frozenset({"reads_quotes"}),
+    traits=frozenset({"reads_quotes", "whole_scene"}),
     input_model=GenerateAudioSceneInput,
     output="audio",
     reply="I generated the scene “{caption}”{duration}: {output}",
