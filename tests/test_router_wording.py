@@ -168,3 +168,18 @@ def test_several_quoted_lines_asked_as_several_clips_are_one_step_each(router: O
     ]
     # one quoted line with commas inside is one clip
     assert len(router.plan("say 'Meet Orbit. Your day, organized.'", FILES)) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "task"),
+    [
+        ("which bird species is singing in take.wav?", "sound_identification"),
+        ("what breed is the dog barking outside", "sound_identification"),
+        (
+            "Can you say what is the feeling of the woman in this audio? She is sad or she is happy?",
+            "emotion_recognition",
+        ),
+    ],
+)
+def test_naming_a_species_or_a_feeling_is_refused_with_its_reason(router: OfflineRouter, text: str, task: str) -> None:
+    assert plan(router, text) == [("other_task", task)]
