@@ -32,14 +32,14 @@ _WORD_NUM = r"(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)).repla
 NUM = rf"(?:{_DIGITS}|{_WORD_NUM})"
 _UNIT = r"(?:milli-?seconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\b"
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?"
-# a decade is no length: "1920s jazz", "the 80s", "90s hip hop", "'70s" (but "a 30s loop", "60s long" are)
+# a decade is no length: "1920s jazz", "the 80s", "90s hip hop", "'70s" (but "a 30s loop", "a 60s clip" are)
 _STYLE = (
     r"music|style|songs?|synth\w*|rock|pop|disco|jazz|funk|soul|hip[- ]?hop|rap|r&b|house|techno|metal|punk|vibes?|"
     r"sound|retro|arcade|sitcoms?|tv|movies?|films?|cartoons?|horror|games?|new wave|grunge|dance|ballads?|video|"
     r"commercials?|adverts?|radio|aesthetic|feel|nostalgi\w*|hits?|band|boy band|rave|club|goth\w*|slasher"
 )
 DECADE = (
-    rf"(?:(?:1[0-9]|20)\d0'?s\b|(?<=\bthe )[2-9]0'?s\b|[5-9]0'?s(?=[\s-]+(?:[a-z&-]+\s+)?(?:{_STYLE})\b)"
+    rf"(?:(?:1[0-9]|20)\d0'?s\b|(?<=\bthe )[5-9]0'?s\b|[5-9]0'?s(?=[\s-]+(?:[a-z&-]+\s+)?(?:{_STYLE})\b)"
     r"|(?<=')\d0s\b)"
 )
 TIME = (

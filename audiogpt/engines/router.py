@@ -356,7 +356,9 @@ class OfflineRouter(BaseChatModel):
         """A one-file task asked of several named files ("transcribe a.wav and b.wav", "trim the first 2 s
         off take1.wav and take2.wav", "convert all to mp3: x.wav, y.wav") as one step per file. Each step
         reads its arguments from the words before the first name plus its own file's part ("make kick.wav
-        3 dB louder and snare.wav 3 dB quieter"), or from the whole text when its part says less."""
+        3 dB louder and snare.wav 3 dB quieter"), or from the whole text when its part says less. Likewise
+        several quoted lines asked as several recordings ("three TTS clips: 'Left', 'Right', 'Center'")
+        are one speaking step each."""
         if step.kind == "tool" and step.tool in CATALOG and (words := CATALOG[step.tool].slot_field("words_to_speak")):
             masked, quotes = ra.mask_quotes(step.text)
             if 1 < len(quotes) <= ra.MAX_STEPS and _EACH_QUOTE_RE.search(masked):  # "three clips: 'Left', 'Right', …"

@@ -73,7 +73,6 @@ def explicit_file(text: str, files: list[SessionFile], kind: str = "audio") -> s
     return None
 
 
-# a path ("/etc/passwd", "../../etc/hosts", "~/x.wav") or a file name with a media or document extension
 # a file named as where the result goes, not as an input: "save it as out.wav", "convert a.wav to b.mp3"
 _OUTPUT_NAME_RE = re.compile(r"\b(?:as|to|into|named|called)\s+(?:a\s+(?:new\s+)?file\s+)?$", re.I)
 
@@ -100,6 +99,7 @@ def named_files(text: str, files: list[SessionFile], kind: str = "audio") -> lis
     return sorted(found.items(), key=lambda item: item[1])
 
 
+# a path ("/etc/passwd", "../../etc/hosts", "~/x.wav") or a file name with a media or document extension
 _PATH_RE = re.compile(r"(?<![\w/])(?:~|\.{1,2})?/[\w.\-]+(?:/[\w.\-]+)*")
 _NAMED_RE = re.compile(
     rf"\b[\w-]+\.(?:{extension_pattern('audio', 'video', 'image')}|txt|pdf|docx?|json|csv|srt|zip)\b", re.I
