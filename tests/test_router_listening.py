@@ -261,6 +261,15 @@ def test_a_quoted_target_reaches_the_tool_that_reads_quotes(
         ("find please the moment where the kettle whistles", "the kettle whistles"),
         ("In this take, at which moment does the door slam?", "the door slam"),
         ("take out the sound of the waves from this", "the waves"),
+        # the words after which the sound is named: "check … for", "contains", "whether", "flag", "hear"
+        ("Check the file for any glass breaking and tell me when it happens", "glass breaking"),
+        ("Does the file contain crying, and when?", "crying"),
+        ("I need to find out whether the baby cried during the night", "the baby cried"),
+        ("our smart doorbell should flag breaking glass", "breaking glass"),
+        ("I want know when in this recording is the sound of the door knock", "the door knock"),
+        ("is there a gunshot in it, and if so when", "a gunshot"),
+        ("tell me if you hear a siren", "siren"),
+        ("when can you hear the kettle whistle in the file", "the kettle whistle"),
     ],
 )
 def test_the_sound_is_read_between_request_words(text: str, target: str) -> None:

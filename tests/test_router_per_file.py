@@ -1,9 +1,8 @@
 """The offline router over several named files and beside context: one step per named file, joins that
-take the files as this turn left them, a statement that only names the task merged into its ask, and
-the sound a request names after "check … for", "contains", "whether", "flag".
+take the files as this turn left them, and a statement that only names the task merged into its ask.
 
-Every case here failed before the change that added it (the router planned one step, two steps for one
-ask, or no sound to look for)."""
+Every case here failed before the change that added it (the router planned one step, or two steps for one
+ask)."""
 
 from __future__ import annotations
 
@@ -12,7 +11,6 @@ import pytest
 from audiogpt.engines import router_files as rf
 from audiogpt.engines.router import OfflineRouter
 from audiogpt.observation import SessionFile
-from audiogpt.tools.target_sound_detection import sound_target
 from tests.test_router import catalog_tools
 from tests.test_router import run_chain as drive_chain
 
@@ -88,20 +86,3 @@ def test_a_statement_naming_the_task_beside_its_ask_is_one_step(router: OfflineR
         "Can you tell me the key of each one, take1.wav and take2.wav"
     )
     assert [(tool, f) for tool, f, _ in planned(router, text, FILES)] == [("analyze_audio", A), ("analyze_audio", B)]
-
-
-@pytest.mark.parametrize(
-    ("text", "sound"),
-    [
-        ("Check the file for any glass breaking and tell me when it happens", "glass breaking"),
-        ("Does the file contain crying, and when?", "crying"),
-        ("I need to find out whether the baby cried during the night", "the baby cried"),
-        ("our smart doorbell should flag breaking glass", "breaking glass"),
-        ("I want know when in this recording is the sound of the door knock", "the door knock"),
-        ("is there a gunshot in it, and if so when", "a gunshot"),
-        ("tell me if you hear a siren", "siren"),
-        ("when can you hear the kettle whistle in the file", "the kettle whistle"),
-    ],
-)
-def test_the_sound_is_read_after_the_words_that_introduce_it(text: str, sound: str) -> None:
-    assert sound_target(text) == sound

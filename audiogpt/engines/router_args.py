@@ -62,9 +62,10 @@ _SPLIT_RE = re.compile(
     r"[,:]?\s*",
     re.IGNORECASE,
 )
-_NAMES_ONLY_RE = re.compile(r"(?:(?:the\s+)?[\w.-]+\.[a-z0-9]{2,4}[\s,]*(?:and\s+)?)+", re.IGNORECASE)
-# list markers: "1. " "2) " "step 3: " "(1) " "(a) " "a) " "ii) " "i. "; a request is a list when it has two
+_NAMES = r"(?:(?:the\s+)?[\w.-]+\.[a-z0-9]{2,4}[\s,]*(?:and\s+)?)+"  # "a.wav, the b.mp3 and c.flac"
+_NAMES_ONLY_RE = re.compile(_NAMES, re.IGNORECASE)
 _ENDS_IN_NAME_RE = re.compile(r"[\w-]+\.[a-z0-9]{2,4}$", re.IGNORECASE)
+# list markers: "1. " "2) " "step 3: " "(1) " "(a) " "a) " "ii) " "i. "; a request is a list when it has two
 _NUMBERED_RE = re.compile(
     r"(?:^|(?<=[\s,;:]))(?:(?:step\s*)?\d+\s*[.):]|\(\s*(?:\d+|[a-z]|[ivx]+)\s*\)|(?:[a-z]|[ivx]+)\)"
     r"|(?:i|ii|iii|iv|v|vi|vii|viii)\.)\s+",
@@ -87,7 +88,7 @@ _VALUE_ONLY_RE = re.compile(
 # step after it, the others say which file the step before works on
 _FILE_ONLY_RE = re.compile(
     r"(?:[^:]*:\s*)?(?P<lead>take|grab|use|load|open|with|for|on|files?|input|test(?:\s+it)?(?:\s+(?:with|on))?|"
-    r"try(?:\s+it)?(?:\s+(?:with|on))?)\s*:?\s+(?P<names>(?:(?:the\s+)?[\w.-]+\.[a-z0-9]{2,4}[\s,]*(?:and\s+)?)+"
+    rf"try(?:\s+it)?(?:\s+(?:with|on))?)\s*:?\s+(?P<names>{_NAMES}"
     r"|(?:this|that|the|my)\s+(?:recording|file|clip|audio|track|song|sample|one))",
     re.IGNORECASE,
 )

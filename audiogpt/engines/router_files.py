@@ -81,7 +81,8 @@ def named_files(text: str, files: list[SessionFile], kind: str = "audio") -> lis
     """The files of this kind a step's text names, in the order it names them, each once, with where it
     is first named: session files by their upload name or artifact name, and names of this kind's
     extensions the session lacks (binding then says they are missing). A name said as where the
-    result goes ("save it as b.wav") is not an input."""
+    result goes ("save it as b.wav") is not an input. Names only, unlike ``slots.mentions`` (stems,
+    ordinals): "make the voice louder on music.wav" names one file even when voice.wav was uploaded."""
     found: dict[str, int] = {}
     labels = {f.label.lower(): f.name for f in reversed(files) if f.label and f.kind == kind}
     pattern = re.compile(rf"\b[\w-]+\.(?:{extension_pattern(kind)})\b", re.I)
