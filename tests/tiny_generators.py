@@ -279,8 +279,11 @@ def build_audioldm2(folder: Path) -> Path:
     return folder
 
 
-def build_musicgen(folder: Path) -> Path:
-    """MusicgenForConditionalGeneration: EnCodec 32 kHz (hop 640 = 50 frames/s), 4 codebooks."""
+def build_musicgen(folder: Path, text_width: int = 16, channels: int = 1) -> Path:
+    """MusicgenForConditionalGeneration: EnCodec 32 kHz (hop 640 = 50 frames/s), 4 codebooks a channel.
+
+    ``text_width`` other than the decoder's 16 adds the text-to-decoder projection (as in musicgen-small:
+    T5-base 768 -> 1024); ``channels=2`` is a stereo checkpoint (8 interleaved codebooks)."""
     import torch
     from transformers import (
         EncodecConfig,
@@ -299,7 +302,8 @@ def build_musicgen(folder: Path) -> Path:
         num_hidden_layers=1,
         num_attention_heads=2,
         ffn_dim=32,
-        num_codebooks=4,
+        num_codebooks=4 * channels,
+        audio_channels=channels,
         max_position_embeddings=2048,
         bos_token_id=64,
         pad_token_id=64,
@@ -318,7 +322,7 @@ def build_musicgen(folder: Path) -> Path:
         use_conv_shortcut=False,
     )
     cfg = MusicgenConfig(
-        text_encoder=_t5_config().to_dict(), audio_encoder=encodec.to_dict(), decoder=decoder.to_dict()
+        text_encoder=_t5_config(text_width).to_dict(), audio_encoder=encodec.to_dict(), decoder=decoder.to_dict()
     )
     model = MusicgenForConditionalGeneration(cfg)
     with (
