@@ -59,16 +59,19 @@ def cuda_present(env: dict[str, Any]) -> tuple[bool, str]:
     return any(seen.values()), ", ".join(f"{k}: {'yes' if v else 'no'}" for k, v in seen.items())
 
 
-def make_inputs(tmp: Path) -> tuple[Path, Path, float]:
-    """Real synthesized speech (Piper on the CPU) and a noisy copy; returns the paths and the duration."""
-    settings = load_settings(workspace=tmp / "tts")
-    session = SessionStore(tmp / "tts").create()
-    handler = TaskHandler(session, ModelPool({"text_to_speech": settings.models["text_to_speech"]}, "cpu"),
-                          settings.limits)  # fmt: skip
-    obs = handler.call("text_to_speech", {"text": TEXT})
-    if not obs.ok:
-        raise SystemExit(f"could not synthesize the benchmark speech: {obs.error}")
-    speech, rate = sf.read(session.resolve(obs.files[0]).path, dtype="float32")
+def make_inputs(tmp: Path, given: Path | None = None) -> tuple[Path, Path, float]:
+    """Real synthesized speech (Piper on the CPU, or the WAV given) and a noisy copy; returns the paths and
+    the duration. ``given`` is for a machine without Piper: a WAV of TEXT spoken, made elsewhere."""
+    if given is None:
+        settings = load_settings(workspace=tmp / "tts")
+        session = SessionStore(tmp / "tts").create()
+        handler = TaskHandler(session, ModelPool({"text_to_speech": settings.models["text_to_speech"]}, "cpu"),
+                              settings.limits)  # fmt: skip
+        obs = handler.call("text_to_speech", {"text": TEXT})
+        if not obs.ok:
+            raise SystemExit(f"could not synthesize the benchmark speech: {obs.error}")
+        given = session.resolve(obs.files[0]).path
+    speech, rate = sf.read(given, dtype="float32")
     clean = tmp / "speech.wav"
     sf.write(clean, speech, rate)
     noise = np.random.default_rng(0).normal(0, 1, speech.shape).astype(np.float32)
@@ -139,6 +142,7 @@ def main() -> int:
     ap.add_argument("--devices", default="cuda,cpu", help="comma-separated devices to measure (default cuda,cpu)")
     ap.add_argument("--tasks", default=",".join(TASKS), help="comma-separated tasks (default: the six embedded)")
     ap.add_argument("--no-pytest", action="store_true", help="skip `pytest -m gpu`")
+    ap.add_argument("--input", type=Path, help="a WAV of the benchmark text spoken (default: synthesize it with Piper)")
     ap.add_argument("--budget-s", type=float, default=300.0, help="stop starting new measurements after this")
     args = ap.parse_args()
     deadline = time.monotonic() + args.budget_s
@@ -158,7 +162,7 @@ def main() -> int:
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        speech, noisy, seconds = make_inputs(tmp)
+        speech, noisy, seconds = make_inputs(tmp, args.input)
         print(f"input: {seconds:.1f} s of Piper speech (noisy copy at {SNR_DB:.0f} dB SNR for enhancement)\n")
         print("| task | asked | ran on | load s | cold s | warm s | warm RTF | GPU MiB | note |")
         print("|---|---|---|---:|---:|---:|---:|---:|---|")

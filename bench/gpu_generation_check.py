@@ -1,18 +1,21 @@
 """GPU check of the generation path at FULL size with random weights (no downloads; ≤ 10 minutes).
 
     python bench/gpu_generation_check.py            # on a CUDA machine with diffusers + torchsde
+    python bench/gpu_generation_check.py --tiny     # the same code on the CPU with tiny models (a smoke run)
 
 Builds Stable Audio Open 1.0 and MusicGen small from their published configurations (the same
 shapes as ../shared/reference/gen_bench.py: same architectures and FLOPs, random weights), saves
 them in fp16 and times, for the same 10 s request, the raw pipeline call and the project's path
 (ModelPool → TaskHandler → adapter, with validation, seeds, progress, the save with provenance).
-Prints one table; agent/raw is the number to compare with the ≤ 1.05 goal. Not run in the session
-that wrote it (no GPU was lent); docs/benchmarks.md says so.
+Prints one table; agent/raw is the number to compare with the ≤ 1.05 goal. ``--tiny`` builds the
+tests' tiny checkpoints instead and runs everything on the CPU: it checks the script, not the speed.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -30,8 +33,9 @@ from audiogpt.session import SessionStore
 from foundation_models.pool import ModelPool
 from tests.tiny_generators import t5_tokenizer
 
-SECONDS, SEED, BUDGET_S = 10.0, 0, 540.0
+SEED, BUDGET_S = 0, 540.0
 T0 = time.perf_counter()
+DEVICE, SECONDS = "cuda", 10.0  # --tiny: "cpu", 1.0
 
 
 def t5_base() -> Any:
@@ -50,7 +54,7 @@ def build_sao(folder: Path) -> Path:
     )
     from transformers import T5EncoderModel
 
-    with torch.device("cuda"):
+    with torch.device(DEVICE):
         dit = StableAudioDiTModel(
             sample_size=1024,
             in_channels=64,
@@ -122,7 +126,7 @@ def build_musicgen(folder: Path) -> Path:
         normalize=False,
         use_conv_shortcut=False,
     )
-    with torch.device("cuda"):
+    with torch.device(DEVICE):
         model = MusicgenForConditionalGeneration(
             MusicgenConfig(text_encoder=t5_base().to_dict(), audio_encoder=enc.to_dict(), decoder=dec.to_dict())
         )
@@ -141,87 +145,156 @@ def build_musicgen(folder: Path) -> Path:
     return folder
 
 
-def raw_call(model: Any, task: str, steps: int, batch: int) -> Any:
-    """The library call the adapter wraps, on the adapter's loaded objects, with the same arguments."""
+def raw_call(model: Any, task: str, steps: int, batch: int, one_generator: bool = False) -> Any:
+    """The library call the adapter wraps, on the adapter's loaded objects, with the same arguments;
+    ``steps`` is the denoising steps (Stable Audio) or the new tokens (MusicGen).
+
+    Stable Audio: several versions of one prompt with one generator per version (seed, seed+1, …),
+    as the adapter asks so that each version can be remade alone; ``one_generator`` times the same
+    batch with a single generator, to show what per-version seeds cost (one Brownian tree each in
+    the default scheduler). MusicGen: ``generate``, the call the adapter made before its static decoder.
+    """
     if task == "text_to_audio":
         pipe = model.pipeline
-        return lambda: (
-            pipe(
-                ["rain on a tin roof"] * batch,
+
+        def make(n: int = steps) -> Any:
+            if one_generator:
+                generator: Any = torch.Generator(DEVICE).manual_seed(SEED)
+            else:
+                generator = [torch.Generator(DEVICE).manual_seed(SEED + i) for i in range(batch)]
+            return pipe(
+                ["rain on a tin roof"],
                 audio_end_in_s=SECONDS,
-                num_inference_steps=steps,
-                generator=torch.Generator("cuda").manual_seed(SEED),
+                num_inference_steps=n,
+                num_waveforms_per_prompt=batch,
+                generator=generator,
             ).audios
-        )
+
+        return make
     proc, m = model.processor, model.model
 
-    def call() -> Any:
+    def call(n: int = steps) -> Any:
         torch.manual_seed(SEED)
-        inputs = proc(text=["a lo-fi beat"] * batch, padding=True, return_tensors="pt").to("cuda")
-        return m.generate(**inputs, do_sample=True, guidance_scale=3.0, max_new_tokens=503)
+        inputs = proc(text=["a lo-fi beat"] * batch, padding=True, return_tensors="pt").to(DEVICE)
+        return m.generate(**inputs, do_sample=True, guidance_scale=3.0, max_new_tokens=n)
 
     return call
 
 
+def sync() -> None:
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
+
+
 def timed(fn: Any) -> float:
-    torch.cuda.synchronize()
+    sync()
     t = time.perf_counter()
     fn()
-    torch.cuda.synchronize()
+    sync()
     return time.perf_counter() - t
 
 
+def fmt(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds:.3f}"
+
+
+def peak_gib() -> float:
+    return torch.cuda.max_memory_allocated() / 2**30 if DEVICE == "cuda" else float("nan")
+
+
 def main() -> int:
-    if not torch.cuda.is_available():
-        print("no CUDA device: this check needs a GPU")
+    global DEVICE, SECONDS
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tiny", action="store_true", help="tiny checkpoints on the CPU: checks the script, not speed")
+    ap.add_argument("--tasks", default="text_to_audio,text_to_music", help="comma-separated (default both)")
+    args = ap.parse_args()
+    tasks = {t.strip() for t in args.tasks.split(",") if t.strip()}
+    if args.tiny:
+        from tests import tiny_generators
+
+        DEVICE, SECONDS, dtype = "cpu", 1.0, "float32"
+        build_a, build_m = tiny_generators.build_stable_audio, tiny_generators.build_musicgen
+    elif not torch.cuda.is_available():
+        print("no CUDA device: this check needs a GPU (or --tiny for a CPU smoke run)")
         return 1
+    else:
+        dtype, build_a, build_m = "float16", build_sao, build_musicgen
+    print(f"torch {torch.__version__}, device {torch.cuda.get_device_name() if DEVICE == 'cuda' else 'cpu'}, "
+          f"{SECONDS:g} s of audio a request, dtype {dtype}", flush=True)  # fmt: skip
     root = Path(tempfile.mkdtemp(prefix="gpucheck_"))
-    rows = []
-    sao, mg = build_sao(root / "sao"), build_musicgen(root / "mg")
-    pool = ModelPool(
-        {
-            "text_to_audio": {"adapter": "stable_audio", "model": str(sao), "dtype": "float16"},
-            "text_to_music": {"adapter": "musicgen", "model": str(mg), "dtype": "float16"},
-        },
-        "cuda",
-    )
+    specs: dict[str, dict[str, Any]] = {}
+    if "text_to_audio" in tasks:
+        specs["text_to_audio"] = {"adapter": "stable_audio", "model": str(build_a(root / "sao")), "dtype": dtype}
+    if "text_to_music" in tasks:
+        specs["text_to_music"] = {"adapter": "musicgen", "model": str(build_m(root / "mg")), "dtype": dtype}
+    print(f"built and saved in {time.perf_counter() - T0:.1f} s", flush=True)
+    pool = ModelPool(specs, DEVICE)
     settings = load_settings(workspace=str(root / "ws"))
     handler = TaskHandler(SessionStore(root / "ws").create(), pool, settings.limits)
+    tokens = round(SECONDS * 50) + 3  # MusicGen: 50 frames a second + the delay pattern's 3 steps
+    full = not args.tiny
+    # (task, label, steps or tokens, batch, repeats, raw call, seconds): raw and project alternate
+    # `repeats` times, medians kept; raw "one" = one generator for the batch, None = the project alone
     plans = [
-        ("text_to_audio", "default", 100, 1),
-        ("text_to_audio", "fast", 20, 1),
-        ("text_to_audio", "batch4", 100, 4),
-        ("text_to_music", "default", 0, 1),
-        ("text_to_music", "batch4", 0, 4),
+        ("text_to_audio", "default", 100 if full else 8, 1, 2, "same", SECONDS),
+        ("text_to_audio", "fast", 20 if full else 4, 1, 3, "same", SECONDS),
+        ("text_to_audio", "batch4", 100 if full else 8, 4, 2, "same", SECONDS),
+        ("text_to_audio", "batch4, one generator (raw)", 100 if full else 8, 4, 1, "one", SECONDS),
+        ("text_to_music", "default", tokens, 1, 2, "same", SECONDS),
+        ("text_to_music", "30 s (project)", (30 if full else 2) * 50 + 3, 1, 1, None, 30.0 if full else 2.0),
     ]
-    for task, what, steps, batch in plans:
-        if time.perf_counter() - T0 > BUDGET_S:
-            print(f"skipped {task} {what}: time budget")
+    rows = []
+    for task, what, steps, batch, repeats, raw_kind, seconds in plans:
+        if task not in tasks:
             continue
-        with pool.use(task) as model:
-            raw = raw_call(model, task, steps, batch)
-            raw()  # warm-up
-            raw_s = timed(raw)
-        args: dict[str, Any] = {
+        if time.perf_counter() - T0 > BUDGET_S:
+            print(f"skipped {task} {what}: time budget", flush=True)
+            continue
+        args_: dict[str, Any] = {
             "prompt": "rain on a tin roof" if task == "text_to_audio" else "a lo-fi beat",
-            "duration_s": SECONDS,
+            "duration_s": seconds,
             "seed": SEED,
         }
         if task == "text_to_audio":
-            args |= {"steps": steps, "candidates": batch}
-        if task == "text_to_music" and batch > 1:
-            continue  # text_to_music takes one prompt per call; its batch path is the adapter's (bench above)
-        agent_s = timed(lambda a=args, t=task: handler.call(t, dict(a)))
-        rows.append((task, what, steps, batch, raw_s, agent_s, torch.cuda.max_memory_allocated() / 2**30))
-        print(
-            f"{task:14} {what:8} steps={steps:<4} batch={batch} raw {raw_s:7.2f} s  project {agent_s:7.2f} s  "
-            f"ratio {agent_s / raw_s:5.3f}  x_realtime {SECONDS * batch / agent_s:5.2f}",
-            flush=True,
-        )
-    status = {s.task: s for s in pool.status()}
-    for task in ("text_to_audio", "text_to_music"):
-        s = status[task]
-        print(f"{task}: {s.memory_mb:.0f} MiB on {s.device} ({s.memory_source})")
+            args_ |= {"steps": steps, "candidates": batch}
+        raws: list[float] = []
+        agents: list[float] = []
+        raw = None
+        with pool.use(task) as model:
+            if raw_kind is not None:
+                raw = raw_call(model, task, steps, batch, one_generator=raw_kind == "one")
+                raw(4)  # warm-up: kernels, allocator, cuDNN autotune (a few steps/tokens, not a whole run)
+        for _ in range(repeats):
+            if raw is not None:
+                with pool.use(task):
+                    raws.append(timed(raw))
+            if raw_kind == "one":
+                continue
+            obs: Any = None
+
+            def project(a: dict[str, Any] = args_, t: str = task) -> None:
+                nonlocal obs
+                handler.calls.clear()  # each request is a turn of its own (a turn allows 8 tool calls)
+                obs = handler.call(t, dict(a))
+
+            agents.append(timed(project))
+            if obs is None or not obs.ok:
+                print(f"{task} {what}: the project's call failed: {obs and obs.error}")
+                return 1
+        raw_s = statistics.median(raws) if raws else None
+        agent_s = statistics.median(agents) if agents else None
+        rows.append((task, what, steps, batch, raw_s, agent_s, peak_gib(), seconds))
+        print(f"{task} {what}: raw {raws} project {agents}", flush=True)
+    print("\n| task | run | steps/tokens | batch | raw s | project s | project/raw | x real time "
+          "| peak GiB |\n|---|---|---:|---:|---:|---:|---:|---:|---:|")  # fmt: skip
+    for task, what, steps, batch, raw_s, agent_s, peak, seconds in rows:
+        ratio = f"{agent_s / raw_s:.3f}" if agent_s and raw_s else "-"
+        rt = f"{seconds * batch / (agent_s or raw_s):.2f}"
+        cells = f"{fmt(raw_s)} | {fmt(agent_s)} | {ratio} | {rt} | {peak:.2f}"
+        print(f"| {task} | {what} | {steps} | {batch} | {cells} |")
+    for s in pool.status():
+        print(f"{s.task}: loaded in {s.load_s:.2f} s, {s.memory_mb:.0f} MiB on {s.device} ({s.memory_source})")
+    print(f"total {time.perf_counter() - T0:.0f} s")
     return 0
 
 

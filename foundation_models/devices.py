@@ -150,3 +150,20 @@ def gpu_memory_used_mb(device: str = "cuda") -> float | None:
         log.debug("no GPU memory reading: %s", exc)
         return None
     return float(total - free) / 2**20
+
+
+def torch_allocated_mb(device: str = "cuda") -> float | None:
+    """Memory held by torch's tensors on the GPU, MiB; None without a CUDA torch.
+
+    Counts what the device-wide figure misses: tensors placed in blocks that torch's caching
+    allocator already holds (freed by an earlier model, or by the process before) take no new
+    device memory, so loading a model there would read as 0 MiB on the device.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None or not device.startswith("cuda") or not torch.cuda.is_available():
+        return None
+    try:
+        return float(torch.cuda.memory_allocated(torch.device(device))) / 2**20
+    except RuntimeError as exc:
+        log.debug("no torch GPU memory reading: %s", exc)
+        return None

@@ -18,7 +18,7 @@ from typing import Any
 from audiogpt.errors import UserError
 from foundation_models import adapter_class
 from foundation_models.base import FoundationModel, resolve_device
-from foundation_models.devices import gpu_memory_used_mb
+from foundation_models.devices import gpu_memory_used_mb, torch_allocated_mb
 from foundation_models.generation_base import DoesNotFit
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class ModelPool:
 
     def _load_locked(self, task: str, model: FoundationModel) -> None:
         before = _rss_mb()
-        gpu_before = gpu_memory_used_mb(resolve_device(model.requested_device))
+        gpu_before = _gpu_reading(resolve_device(model.requested_device))
         start = time.perf_counter()
         try:
             try:
@@ -99,7 +99,7 @@ class ModelPool:
             except DoesNotFit:  # free the GPU of the others (least recently used first) and try once more
                 if not self._evict_all_but(task):
                     raise
-                gpu_before = gpu_memory_used_mb(resolve_device(model.requested_device))
+                gpu_before = _gpu_reading(resolve_device(model.requested_device))
                 model.load()
         except Exception as exc:
             self._errors[task] = f"{type(exc).__name__}: {exc}"
@@ -108,11 +108,12 @@ class ModelPool:
         self._load_s[task] = time.perf_counter() - start
         if model.device_note:
             log.warning("%s: %s", task, model.device_note)
-        gpu_after = gpu_memory_used_mb(model.device)
+        gpu_after = _gpu_reading(model.device)
         if model.device.startswith("cuda") and gpu_before is not None and gpu_after is not None:
-            # GPU weights do not show in the process RSS: account them with the device's own figure
-            # (device-wide, so ctranslate2 and ONNX Runtime allocations count as well as torch's)
-            self._memory_mb[task] = max(0.0, gpu_after - gpu_before)
+            # GPU weights do not show in the process RSS: the device's own figure (device-wide, so
+            # ctranslate2 and ONNX Runtime count as well as torch), or torch's tensors when more
+            # (weights placed in blocks torch's allocator already held take no new device memory)
+            self._memory_mb[task] = max(0.0, *(a - b for a, b in zip(gpu_after, gpu_before, strict=True)))
             self._on_gpu.add(task)
         else:
             self._memory_mb[task] = max(0.0, _rss_mb() - before)
@@ -192,6 +193,12 @@ class ModelPool:
                 )
             )
         return out
+
+
+def _gpu_reading(device: str) -> tuple[float, float] | None:
+    """(device-wide MiB in use, torch's tensors MiB) on a CUDA device; None elsewhere."""
+    used = gpu_memory_used_mb(device)
+    return None if used is None else (used, torch_allocated_mb(device) or 0.0)
 
 
 def _rss_mb() -> float:
