@@ -30,6 +30,7 @@ import torch
 from audiogpt.config import load_settings
 from audiogpt.handler import TaskHandler
 from audiogpt.session import SessionStore
+from foundation_models import musicgen_static
 from foundation_models.pool import ModelPool
 from tests.tiny_generators import t5_tokenizer
 
@@ -145,20 +146,21 @@ def build_musicgen(folder: Path) -> Path:
     return folder
 
 
-def raw_call(model: Any, task: str, steps: int, batch: int, one_generator: bool = False) -> Any:
+def raw_call(model: Any, task: str, steps: int, batch: int, kind: str = "same") -> Any:
     """The library call the adapter wraps, on the adapter's loaded objects, with the same arguments;
     ``steps`` is the denoising steps (Stable Audio) or the new tokens (MusicGen).
 
     Stable Audio: several versions of one prompt with one generator per version (seed, seed+1, …),
-    as the adapter asks so that each version can be remade alone; ``one_generator`` times the same
-    batch with a single generator, to show what per-version seeds cost (one Brownian tree each in
-    the default scheduler). MusicGen: ``generate``, the call the adapter made before its static decoder.
+    as the adapter asks so that each version can be remade alone; kind "one" times the same batch
+    with a single generator, to show what per-version seeds cost (one Brownian tree each in the
+    default scheduler). MusicGen: ``generate``, the call the adapter made before its static decoder;
+    kind "eager" is the static decoder without its CUDA graph, to show what the graph adds.
     """
     if task == "text_to_audio":
         pipe = model.pipeline
 
         def make(n: int = steps) -> Any:
-            if one_generator:
+            if kind == "one":
                 generator: Any = torch.Generator(DEVICE).manual_seed(SEED)
             else:
                 generator = [torch.Generator(DEVICE).manual_seed(SEED + i) for i in range(batch)]
@@ -176,6 +178,9 @@ def raw_call(model: Any, task: str, steps: int, batch: int, one_generator: bool 
     def call(n: int = steps) -> Any:
         torch.manual_seed(SEED)
         inputs = proc(text=["a lo-fi beat"] * batch, padding=True, return_tensors="pt").to(DEVICE)
+        if kind == "eager":
+            with torch.inference_mode():
+                return musicgen_static.generate(m, inputs, n, 3.0, graph=False)[1]
         return m.generate(**inputs, do_sample=True, guidance_scale=3.0, max_new_tokens=n)
 
     return call
@@ -207,6 +212,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tiny", action="store_true", help="tiny checkpoints on the CPU: checks the script, not speed")
     ap.add_argument("--tasks", default="text_to_audio,text_to_music", help="comma-separated (default both)")
+    ap.add_argument("--runs", help="comma-separated run labels to keep (default: all)")
+    ap.add_argument("--repeats", type=int, default=1, help="multiply every run's repeats (tighter medians)")
     args = ap.parse_args()
     tasks = {t.strip() for t in args.tasks.split(",") if t.strip()}
     if args.tiny:
@@ -239,14 +246,17 @@ def main() -> int:
         ("text_to_audio", "default", 100 if full else 8, 1, 2, "same", SECONDS),
         ("text_to_audio", "fast", 20 if full else 4, 1, 3, "same", SECONDS),
         ("text_to_audio", "batch4", 100 if full else 8, 4, 2, "same", SECONDS),
-        ("text_to_audio", "batch4, one generator (raw)", 100 if full else 8, 4, 1, "one", SECONDS),
+        ("text_to_audio", "batch4 one generator (raw)", 100 if full else 8, 4, 1, "one", SECONDS),
         ("text_to_music", "default", tokens, 1, 2, "same", SECONDS),
+        ("text_to_music", "static cache without CUDA graph (raw)", tokens, 1, 1, "eager", SECONDS),
         ("text_to_music", "30 s (project)", (30 if full else 2) * 50 + 3, 1, 1, None, 30.0 if full else 2.0),
     ]
     rows = []
+    keep = {r.strip() for r in args.runs.split(",")} if args.runs else None
     for task, what, steps, batch, repeats, raw_kind, seconds in plans:
-        if task not in tasks:
+        if task not in tasks or (keep is not None and what not in keep):
             continue
+        repeats *= args.repeats
         if time.perf_counter() - T0 > BUDGET_S:
             print(f"skipped {task} {what}: time budget", flush=True)
             continue
@@ -262,13 +272,13 @@ def main() -> int:
         raw = None
         with pool.use(task) as model:
             if raw_kind is not None:
-                raw = raw_call(model, task, steps, batch, one_generator=raw_kind == "one")
+                raw = raw_call(model, task, steps, batch, raw_kind)
                 raw(4)  # warm-up: kernels, allocator, cuDNN autotune (a few steps/tokens, not a whole run)
         for _ in range(repeats):
             if raw is not None:
                 with pool.use(task):
                     raws.append(timed(raw))
-            if raw_kind == "one":
+            if raw_kind in ("one", "eager"):
                 continue
             obs: Any = None
 

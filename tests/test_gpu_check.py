@@ -58,8 +58,8 @@ def test_generation_check_runs_on_tiny_checkpoints_on_the_cpu() -> None:
                       out.stdout, re.MULTILINE)  # fmt: skip
     assert [(r[0], r[1]) for r in rows] == [
         ("text_to_audio", "default"), ("text_to_audio", "fast"), ("text_to_audio", "batch4"),
-        ("text_to_audio", "batch4, one generator (raw)"), ("text_to_music", "default"),
-        ("text_to_music", "30 s (project)"),
+        ("text_to_audio", "batch4 one generator (raw)"), ("text_to_music", "default"),
+        ("text_to_music", "static cache without CUDA graph (raw)"), ("text_to_music", "30 s (project)"),
     ]  # fmt: skip
     for task, what, _, _, raw_s, project_s in rows:
         assert (raw_s == "-") == what.endswith("(project)") and (project_s == "-") == what.endswith("(raw)")
