@@ -30,7 +30,7 @@ import torch
 from audiogpt.config import load_settings
 from audiogpt.handler import TaskHandler
 from audiogpt.session import SessionStore
-from foundation_models import musicgen_static
+from foundation_models import adapter_class, musicgen_static
 from foundation_models.pool import ModelPool
 from tests.tiny_generators import t5_tokenizer
 
@@ -146,6 +146,77 @@ def build_musicgen(folder: Path) -> Path:
     return folder
 
 
+def build_audioldm2(folder: Path) -> Path:
+    """AudioLDM 2 (cvssp/audioldm2) at full size: CLAP (HTSAT + RoBERTa), Flan-T5-large, GPT-2, the
+    UNet, VAE and HiFi-GAN vocoder; GPT-2 saved as ``GPT2Model``, as the checkpoint stores it, so
+    the adapter's ``GPT2LMHeadModel`` load of that subfolder is what runs."""
+    from diffusers import (
+        AudioLDM2Pipeline,
+        AudioLDM2ProjectionModel,
+        AudioLDM2UNet2DConditionModel,
+        AutoencoderKL,
+        DDIMScheduler,
+    )
+    from transformers import (
+        ClapConfig,
+        ClapFeatureExtractor,
+        ClapModel,
+        GPT2Config,
+        GPT2Model,
+        SpeechT5HifiGan,
+        SpeechT5HifiGanConfig,
+        T5Config,
+        T5EncoderModel,
+    )
+
+    from tests.tiny_generators import roberta_tokenizer
+
+    clap = ClapConfig(
+        text_config={"vocab_size": 50265, "hidden_size": 768, "intermediate_size": 3072, "num_attention_heads": 12,
+                     "num_hidden_layers": 12, "max_position_embeddings": 514, "projection_dim": 512},
+        audio_config={"patch_embeds_hidden_size": 128, "hidden_size": 1024, "depths": [2, 2, 12, 2],
+                      "num_attention_heads": [4, 8, 16, 32], "projection_dim": 512},
+        projection_dim=512,
+    )  # fmt: skip
+    flan_t5_large = T5Config(vocab_size=32128, d_model=1024, d_kv=64, d_ff=2816, num_layers=24, num_heads=16,
+                             feed_forward_proj="gated-gelu", tie_word_embeddings=False)  # fmt: skip
+    gpt2 = GPT2Config()  # GPT-2 base: 768 wide, 12 layers
+    gpt2.max_new_tokens = 8
+    vocoder = SpeechT5HifiGanConfig(model_in_dim=64, sampling_rate=16000, upsample_initial_channel=1024,
+                                    upsample_rates=[5, 4, 2, 2, 2], upsample_kernel_sizes=[16, 16, 8, 4, 4],
+                                    resblock_kernel_sizes=[3, 7, 11],
+                                    resblock_dilation_sizes=[[1, 3, 5], [1, 3, 5], [1, 3, 5]],
+                                    normalize_before=False)  # fmt: skip
+    with torch.device(DEVICE):
+        unet = AudioLDM2UNet2DConditionModel(
+            sample_size=256, in_channels=8, out_channels=8, block_out_channels=(128, 256, 384, 640),
+            layers_per_block=2, transformer_layers_per_block=1,
+            down_block_types=("DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
+            up_block_types=("CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"),
+            cross_attention_dim=([None, 768, 1024],) * 4,
+        )  # fmt: skip
+        vae = AutoencoderKL(in_channels=1, out_channels=1, latent_channels=8, block_out_channels=(128, 256, 512),
+                            layers_per_block=2, down_block_types=("DownEncoderBlock2D",) * 3,
+                            up_block_types=("UpDecoderBlock2D",) * 3, sample_size=1024)  # fmt: skip
+        parts = {
+            "text_encoder": ClapModel(clap),
+            "text_encoder_2": T5EncoderModel(flan_t5_large),
+            "language_model": GPT2Model(gpt2),
+            "projection_model": AudioLDM2ProjectionModel(
+                text_encoder_dim=512, text_encoder_1_dim=1024, langauge_model_dim=768
+            ),
+            "vocoder": SpeechT5HifiGan(vocoder),
+        }
+    sched = DDIMScheduler(num_train_timesteps=1000, beta_start=0.0015, beta_end=0.0195, beta_schedule="scaled_linear",
+                          steps_offset=1, clip_sample=False, set_alpha_to_one=False)  # fmt: skip
+    pipe = AudioLDM2Pipeline(
+        vae=vae, unet=unet, scheduler=sched, tokenizer=roberta_tokenizer(512), tokenizer_2=t5_tokenizer(128),
+        feature_extractor=ClapFeatureExtractor(feature_size=64, sampling_rate=48000), **parts,
+    )  # fmt: skip
+    pipe.to(dtype=torch.float16).save_pretrained(folder)
+    return folder
+
+
 def raw_call(model: Any, task: str, steps: int, batch: int, kind: str = "same") -> Any:
     """The library call the adapter wraps, on the adapter's loaded objects, with the same arguments;
     ``steps`` is the denoising steps (Stable Audio) or the new tokens (MusicGen).
@@ -158,19 +229,21 @@ def raw_call(model: Any, task: str, steps: int, batch: int, kind: str = "same") 
     """
     if task == "text_to_audio":
         pipe = model.pipeline
+        audioldm2 = hasattr(model, "dpm")  # AudioLDM 2's adapter: DPM++ up to 50 steps, else its DDIM
 
         def make(n: int = steps) -> Any:
             if kind == "one":
                 generator: Any = torch.Generator(DEVICE).manual_seed(SEED)
             else:
                 generator = [torch.Generator(DEVICE).manual_seed(SEED + i) for i in range(batch)]
+            length: dict[str, float] = {"audio_end_in_s": SECONDS}
+            if audioldm2:
+                pipe.scheduler = model.dpm if n <= 50 else model.ddim
+                length = {"audio_length_in_s": SECONDS}
             return pipe(
-                ["rain on a tin roof"],
-                audio_end_in_s=SECONDS,
-                num_inference_steps=n,
-                num_waveforms_per_prompt=batch,
-                generator=generator,
-            ).audios
+                ["rain on a tin roof"], num_inference_steps=n, num_waveforms_per_prompt=batch, generator=generator,
+                **length,
+            ).audios  # fmt: skip
 
         return make
     proc, m = model.processor, model.model
@@ -214,6 +287,8 @@ def main() -> int:
     ap.add_argument("--tasks", default="text_to_audio,text_to_music", help="comma-separated (default both)")
     ap.add_argument("--runs", help="comma-separated run labels to keep (default: all)")
     ap.add_argument("--repeats", type=int, default=1, help="multiply every run's repeats (tighter medians)")
+    ap.add_argument("--tta", choices=["stable_audio", "audioldm2"], default="stable_audio",
+                    help="the text_to_audio adapter to time (default stable_audio)")  # fmt: skip
     args = ap.parse_args()
     tasks = {t.strip() for t in args.tasks.split(",") if t.strip()}
     if args.tiny:
@@ -221,17 +296,21 @@ def main() -> int:
 
         DEVICE, SECONDS, dtype = "cpu", 1.0, "float32"
         build_a, build_m = tiny_generators.build_stable_audio, tiny_generators.build_musicgen
+        if args.tta == "audioldm2":
+            build_a = tiny_generators.build_audioldm2
     elif not torch.cuda.is_available():
         print("no CUDA device: this check needs a GPU (or --tiny for a CPU smoke run)")
         return 1
     else:
         dtype, build_a, build_m = "float16", build_sao, build_musicgen
+        if args.tta == "audioldm2":
+            build_a = build_audioldm2
     print(f"torch {torch.__version__}, device {torch.cuda.get_device_name() if DEVICE == 'cuda' else 'cpu'}, "
           f"{SECONDS:g} s of audio a request, dtype {dtype}", flush=True)  # fmt: skip
     root = Path(tempfile.mkdtemp(prefix="gpucheck_"))
     specs: dict[str, dict[str, Any]] = {}
     if "text_to_audio" in tasks:
-        specs["text_to_audio"] = {"adapter": "stable_audio", "model": str(build_a(root / "sao")), "dtype": dtype}
+        specs["text_to_audio"] = {"adapter": args.tta, "model": str(build_a(root / "tta")), "dtype": dtype}
     if "text_to_music" in tasks:
         specs["text_to_music"] = {"adapter": "musicgen", "model": str(build_m(root / "mg")), "dtype": dtype}
     print(f"built and saved in {time.perf_counter() - T0:.1f} s", flush=True)
@@ -242,11 +321,13 @@ def main() -> int:
     full = not args.tiny
     # (task, label, steps or tokens, batch, repeats, raw call, seconds): raw and project alternate
     # `repeats` times, medians kept; raw "one" = one generator for the batch, None = the project alone
+    preset = adapter_class(args.tta).presets  # type: ignore[attr-defined]
+    default, fast = (preset["default"], preset["fast"]) if full else (8, 4)
     plans = [
-        ("text_to_audio", "default", 100 if full else 8, 1, 2, "same", SECONDS),
-        ("text_to_audio", "fast", 20 if full else 4, 1, 3, "same", SECONDS),
-        ("text_to_audio", "batch4", 100 if full else 8, 4, 2, "same", SECONDS),
-        ("text_to_audio", "batch4 one generator (raw)", 100 if full else 8, 4, 1, "one", SECONDS),
+        ("text_to_audio", "default", default, 1, 2, "same", SECONDS),
+        ("text_to_audio", "fast", fast, 1, 3, "same", SECONDS),
+        ("text_to_audio", "batch4", default, 4, 2, "same", SECONDS),
+        ("text_to_audio", "batch4 one generator (raw)", default, 4, 1, "one", SECONDS),
         ("text_to_music", "default", tokens, 1, 2, "same", SECONDS),
         ("text_to_music", "static cache without CUDA graph (raw)", tokens, 1, 1, "eager", SECONDS),
         ("text_to_music", "30 s (project)", (30 if full else 2) * 50 + 3, 1, 1, None, 30.0 if full else 2.0),
@@ -303,7 +384,8 @@ def main() -> int:
         cells = f"{fmt(raw_s)} | {fmt(agent_s)} | {ratio} | {rt} | {peak:.2f}"
         print(f"| {task} | {what} | {steps} | {batch} | {cells} |")
     for s in pool.status():
-        print(f"{s.task}: loaded in {s.load_s:.2f} s, {s.memory_mb:.0f} MiB on {s.device} ({s.memory_source})")
+        name = type(pool.adapter(s.task)).__name__
+        print(f"{s.task}: {name} loaded in {s.load_s:.2f} s, {s.memory_mb:.0f} MiB on {s.device} ({s.memory_source})")
     print(f"total {time.perf_counter() - T0:.0f} s")
     return 0
 

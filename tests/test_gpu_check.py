@@ -64,3 +64,13 @@ def test_generation_check_runs_on_tiny_checkpoints_on_the_cpu() -> None:
     for task, what, _, _, raw_s, project_s in rows:
         assert (raw_s == "-") == what.endswith("(project)") and (project_s == "-") == what.endswith("(raw)")
         assert all(float(v) > 0 for v in (raw_s, project_s) if v != "-"), (task, what)
+
+
+@pytest.mark.slow
+def test_generation_check_times_audioldm2_when_asked() -> None:
+    script = SCRIPT.with_name("gpu_generation_check.py")
+    cmd = [sys.executable, str(script), "--tiny", "--tta", "audioldm2", "--tasks", "text_to_audio", "--runs", "fast"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert re.findall(r"^\| (text_to_\w+) \| (\w+) \|", out.stdout, re.MULTILINE) == [("text_to_audio", "fast")]
+    assert re.search(r"^text_to_audio: AudioLDM2TTA loaded in [\d.]+ s", out.stdout, re.MULTILINE)
