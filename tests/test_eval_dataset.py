@@ -35,11 +35,13 @@ MIN_PER_TOOL = {
     "heldout_h.jsonl": 8,
     "heldout_i.jsonl": 8,
     "heldout_j.jsonl": 10,
+    "heldout_k.jsonl": 10,
 }
 # held-out parts still closed: never read to improve the router, never in its examples. heldout_c … _g
 # were retired on 2026-11-26 (scored once each, then opened for improving the router; README.md there),
-# heldout_h and _i in the fourth session the same way (scored before and after the third session's work).
-CLOSED = ("heldout", "heldout_b", "heldout_j")
+# heldout_h and _i in the fourth session the same way (scored before and after the third session's work),
+# heldout_j in the fifth (scored before and after the fourth session's work).
+CLOSED = ("heldout", "heldout_b", "heldout_k")
 # heldout_d's writer was not asked for 4-step chains and wrote none (its chains have 2 or 3 steps); a
 # held-out file is never edited after it is written, so the rule is relaxed for it instead
 LONGEST_CHAIN = {"heldout_d.jsonl": 3}
