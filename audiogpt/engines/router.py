@@ -30,6 +30,7 @@ from pydantic import Field
 
 from audiogpt.engines import router_args as ra
 from audiogpt.engines import router_binding as rb
+from audiogpt.engines import router_files as rf
 from audiogpt.engines import router_replies as rr
 from audiogpt.engines import router_spelling
 from audiogpt.engines.router_index import ExampleIndex, load_index
@@ -249,6 +250,7 @@ class OfflineRouter(BaseChatModel):
         """
         request = router_spelling.correct(request)  # "denosie pls" → "denoise pls", quotes and names kept
         pieces = ra.split_steps(request)
+        pieces = [kept for kept in map(ra.without_dismissal, pieces) if kept] or pieces  # "no X needed, just …"
         if len(pieces) > 1 and any(ra.asks(p) for p in pieces):  # "I teach drama. … Could you clean it up?"
             pieces = self._asks_only(pieces)
         pieces = [part for piece in pieces for part in self._conjoined(piece)]
@@ -263,8 +265,10 @@ class OfflineRouter(BaseChatModel):
             extract = rb.video_first(steps[0], files)
             if extract is not None and rb.edits_video(steps[0]):
                 return [Step(steps[0].text, "other_task", "video_editing", closest=steps[0].closest)]
-            if extract is not None:
-                steps.insert(0, self._plan_step(extract, files, label=extractor))
+            if extract is not None:  # a later piece that only names the video ("video is b.mp4") adds nothing
+                first = self._plan_step(extract, files, label=extractor)
+                same = (None, first.explicit_file)
+                steps = [first, *(s for s in steps if s.tool != extractor or s.explicit_file not in same)]
         converter = next((t for t in rb.with_trait("format_converter") if t in self._schemas), None)
         if converter and rb.converts_after(steps, converter):  # "rip the audio of clip.mp4 as mp3"
             steps.insert(1, self._plan_step(steps[0].text, files, label=converter))
@@ -292,13 +296,17 @@ class OfflineRouter(BaseChatModel):
                 steps[-1] = self._plan_step(f"{prev.text}, {step.text}", files, label=prev.tool)
                 continue
             if prev and prev.kind == step.kind == "tool" and prev.tool == step.tool:
-                if rb.has_trait(step.tool, "merge_steps") and step.explicit_file in (None, prev.explicit_file):
+                if rb.has_trait(step.tool, "merge_steps") and (
+                    step.explicit_file in (None, prev.explicit_file) or prev.explicit_file is None
+                ):  # "Chorus() then Reverb(), input pad.wav": one chain, on the file named once
                     steps[-1] = self._plan_step(f"{prev.text}, {step.text}", files, label=prev.tool)
                     continue
-                if _repeats(prev, step):  # "remove the noise and make it clearer", "find the gunshots, the times?"
-                    if ra.asks(step.text) and not ra.asks(prev.text) and prev.args.keys() <= step.args.keys():
-                        # the statement before only named the task
-                        steps[-1] = dataclasses.replace(step, explicit_file=step.explicit_file or prev.explicit_file)
+                if _repeats(prev, step, files):  # "remove the noise and make it clearer", "the gunshots, the times?"
+                    if _only_names_task(prev, step):  # the piece before only told the task (and what it said)
+                        file = step.explicit_file or prev.explicit_file
+                        steps[-1] = dataclasses.replace(step, explicit_file=file, args={**prev.args, **step.args})
+                    elif _only_names_task(step, prev):  # "… 75% speed. The old one is too fast for me"
+                        prev.explicit_file = prev.explicit_file or step.explicit_file
                     elif not step.args.keys() <= prev.args.keys():  # the one step reads what both pieces say
                         steps[-1] = self._plan_step(f"{prev.text}, {step.text}", files, label=prev.tool)
                     else:  # the file the ask names ("… the key of each one, a.wav and b.wav": one step per file)
@@ -461,16 +469,47 @@ def _part_of_scene(prev: Step, step: Step) -> bool:
     )
 
 
-def _repeats(prev: Step, step: Step) -> bool:
+def _repeats(prev: Step, step: Step, files: list[ra.SessionFile]) -> bool:
     """A step that only repeats the previous one on the same file: split from a bare "and", or an ask beside
     the statement that already named the task ("our app should flag smoke alarms. when does it go off?").
     Their arguments agree, and one says all the other does; "one at 1.5x, one at 0.5x" are two steps. A
     statement that only names the task ("our smart doorbell should flag breaking glass") beside the ask
-    for it is a repeat whatever its words read as arguments."""
-    if step.file_list or (step.explicit_file and prev.explicit_file and step.explicit_file != prev.explicit_file):
+    for it is a repeat whatever its words read as arguments. Descriptions agree when most words of the
+    shorter are in the longer ("the whole class laughs" / "everyone laugh"). A step on several files
+    repeats the one before when its piece names no file ("a1.wav + a2.wav. stick them together")."""
+    if step.file_list:
+        return not any(rf.named_files(step.text, files, kind) for kind in ("audio", "video"))
+    if step.explicit_file and prev.explicit_file and step.explicit_file != prev.explicit_file:
         return False
-    if ra.asks(step.text) != ra.asks(prev.text):
+    if ra.asks(step.text) != ra.asks(prev.text) or ra.is_statement(step.text) != ra.is_statement(prev.text):
         return True
     mine, theirs = step.args.keys(), prev.args.keys()
-    agree = all(step.args[k] == prev.args[k] for k in mine & theirs)
+    spoken = CATALOG[step.tool].slot_field("words_to_speak") if step.tool in CATALOG else None
+    agree = all(
+        step.args[k] == prev.args[k] or (k != spoken and _same_value(step.args[k], prev.args[k])) for k in mine & theirs
+    )
     return agree and (mine <= theirs or theirs <= mine)
+
+
+def _only_names_task(told: Step, asked: Step) -> bool:
+    """Of two pieces for one task, ``told`` only tells it beside ``asked``, which orders it: a statement
+    beside a sentence that is none, or a piece that does not ask beside one that asks and says as much."""
+    if ra.is_statement(told.text) and not ra.is_statement(asked.text):
+        return True
+    return ra.asks(asked.text) and not ra.asks(told.text) and told.args.keys() <= asked.args.keys()
+
+
+_WORD_RE = re.compile(r"[a-z]{3,}")
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Whether two descriptions (text of two words or more: a prompt, a target sound) say the same: most
+    words of the shorter (by their first five letters) are in the longer. Words to be spoken are not
+    descriptions (two sentences to say are two steps)."""
+    if not isinstance(a, str) or not isinstance(b, str) or min(len(a.split()), len(b.split())) < 2:
+        return False
+    short, long = sorted(({w[:5] for w in _WORD_RE.findall(x.lower())} - _FILLER for x in (a, b)), key=len)
+    return bool(short) and len(short & long) >= len(short) / 2
+
+
+_FILLER = {"the", "and", "for", "with", "some", "that", "this", "them", "like", "want", "need", "would", "could"}

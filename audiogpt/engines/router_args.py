@@ -164,6 +164,33 @@ def asks(piece: str) -> bool:
     return bool(quotes) or bool(_ASK_RE.search(masked))
 
 
+# a clause that sets a task aside before the ask: "no emotion analysis needed, just list the sounds", "I know you
+# can't clone voices. Any voice is fine: …", "I don't need to know who's talking — just transcribe it"
+_CLAUSE = r"(?:(?!\s-\s)[^,.;:!?—–])+"  # up to the clause's end (a dash between spaces ends it too)
+_DISMISSAL_RE = re.compile(
+    r"^(?:(?:ok(?:ay)?|so|look|honestly)[,\s]+)?(?:"
+    rf"(?:i|we)\s+(?:know|understand|reali[sz]e|get(?:\s+it)?)\s+(?:that\s+)?(?:you|it)\s+(?:can'?t|cannot|can\s+not|"
+    rf"don'?t|won'?t)\s+{_CLAUSE}"
+    rf"|(?:i|we)\s+(?:don'?t|do\s+not|dont)\s+(?:need|care\s+about)\s+(?:to|a|an|the)\s+{_CLAUSE}"
+    rf"|(?:there'?s\s+)?no\s+need\s+(?:for|to)\s+{_CLAUSE}"
+    r"|no\s+[\w\s'-]{1,40}?\s+(?:needed|necessary|required)"
+    rf"|(?:forget\s+(?:about\s+)?|never\s*mind\s+){_CLAUSE}"
+    r")\s*(?:[,.;:!?—–-]+\s*|\s+(?=just\b|only\b))",
+    re.IGNORECASE,
+)
+
+
+def without_dismissal(piece: str) -> str:
+    """The piece without a clause that sets a task aside before the ask ("no emotion analysis needed, just
+    list the sounds" → "just list the sounds"); "" when the piece is only such a clause ("I know you can't
+    clone voices")."""
+    masked, quotes = mask_quotes(piece.strip())
+    match = _DISMISSAL_RE.match(masked.rstrip(" .!") + ".")
+    if match is None:
+        return piece
+    return unmask(masked[match.end() :], quotes).strip(" ,.;:!?—–-")
+
+
 def is_statement(piece: str) -> bool:
     """A sentence that only tells something ("She gets frustrated otherwise"): it opens with its subject,
     has four words or more, and neither asks nor quotes. In a message that also asks, it is context."""
