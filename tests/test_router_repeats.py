@@ -102,3 +102,25 @@ def test_a_video_named_after_the_ask_is_extracted_once(router: OfflineRouter) ->
         VIDEO,
     )
     assert [t for t, _ in steps] == ["extract_audio_from_video", "speech_translation"]
+
+
+def test_listening_live_is_refused_as_a_whole_unless_a_file_is_named(router: OfflineRouter) -> None:
+    steps = router.plan("listen through my microphone tonight and tell me when the dog starts barking", FILES)
+    assert [(s.kind, s.tool) for s in steps] == [("other_task", "live_audio")]
+    steps = router.plan("transcribe lecture.wav. Then caption my Twitch stream in real time.", FILES)
+    assert [(s.kind, s.tool) for s in steps] == [("tool", "speech_recognition"), ("other_task", "live_audio")]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("fade the end out", ["fade_out"]),
+        ("fade the intro in", ["fade_in"]),
+        ("fade the last 3 seconds out", ["fade_out"]),
+        ("fade the voice in the middle", []),
+    ],
+)
+def test_a_fade_with_its_object_between_verb_and_particle(text: str, names: list[str]) -> None:
+    from audiogpt.tools.apply_audio_effect import effects
+
+    assert [e["name"] for e in effects(text)] == names

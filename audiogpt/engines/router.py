@@ -320,6 +320,8 @@ class OfflineRouter(BaseChatModel):
             steps.append(step)
             if step.kind not in ("tool", "no_text"):  # no_text may still take the text of an earlier step
                 break
+        if any(r.tool in rr.whole_request_tasks() for r in refusals) and not any(s.explicit_file for s in steps):
+            return [r for r in refusals if r.tool in rr.whole_request_tasks()][:1], aside  # "listen to my mic and …"
         return steps + refusals[:1], aside
 
     def _plan_step(

@@ -136,6 +136,11 @@ def other_tasks() -> dict[str, str]:
     return tasks
 
 
+def whole_request_tasks() -> set[str]:
+    """Other tasks whose refusal answers the whole request when it names no file (``whole_request``)."""
+    return set(read_prompt_yaml(_RESPONSES).get("whole_request", []))
+
+
 def stop_message(step: Any, schemas: dict[str, dict[str, Any]]) -> str:
     """Why a step was not run (unsupported, unclear, no file…), or the help/thanks text."""
     r = read_prompt_yaml(_RESPONSES)

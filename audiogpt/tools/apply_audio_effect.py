@@ -157,9 +157,12 @@ _PATTERNS = [
     ("fade_both", r"\bfade[sd]?\s*(?:it\s*)?in\s*(?:and|&|/)\s*(?:fade[sd]?\s*)?out\b"),
     # also a start or an end described: "start gently", "it slams in", "end with a 2 s fade", "end softly"
     ("fade_in", r"\bfade[sd]?[- _]?(?:it\s+|this\s+)?in\b|\bfade[-_]?ins?\b"
+                # "fade the intro in": what fades between the verb and its particle
+                r"|\bfade[sd]?\s+(?!out\b)(?:[\w'-]+\s+){1,4}?in\b(?!\s+(?:the\s+)?(?:middle|background|between)\b)"
                 r"|\b(?:start|begin|open)\w*\s+(?:\w+\s+){0,2}?(?:gently|softly|smoothly)\b"
                 r"|\b(?:popp(?:ing|s)|pops|slam(?:s|ming)?|jump(?:s|ing)?|barg(?:es|ing))\s+in\b"),
     ("fade_out", r"\bfade[sd]?[- _]?(?:it\s+|this\s+)?(?:out|away)\b|\bfade[-_]?outs?\b|\bfade\s+(?:at|to)\s+the\s+end"
+                 r"|\bfade[sd]?\s+(?!in\b)(?:[\w'-]+\s+){1,4}?(?:out|away)\b"  # "fade the end out"
                  r"|\b(?:end|finish|clos)\w*\s+(?:\w+\s+){0,4}?(?:gently|softly|smoothly|fade)\b"),
     ("normalize_peak", r"\bpeak[- ]?normali[sz]\w*|\bnormali[sz]\w*\s+(?:the\s+)?peaks?\b"
                        r"|\bnormali[sz]\w*\s+(?:it\s+)?to\s+[-−]?\d+(?:\.\d+)?\s*dbfs?\b"),
