@@ -124,3 +124,9 @@ def test_a_fade_with_its_object_between_verb_and_particle(text: str, names: list
     from audiogpt.tools.apply_audio_effect import effects
 
     assert [e["name"] for e in effects(text)] == names
+
+
+def test_a_translation_into_another_language_is_answered_after_the_transcript(router: OfflineRouter) -> None:
+    steps = router.plan("Transcribe lecture.wav and then translate the transcript into German for the team.", FILES)
+    assert [(s.kind, s.tool) for s in steps] == [("tool", "speech_recognition"), ("refused", "speech_translation")]
+    assert "English only" in (steps[1].problem or "")
