@@ -3,7 +3,8 @@
 transformers' ``MusicgenForConditionalGeneration.generate`` grows a ``DynamicCache`` and launches
 every kernel of the decoder from Python at each of the ~50 steps a second of music needs. The
 decoder is small (musicgen-small: 24 layers of width 1024) and the batch is 2 (classifier-free
-guidance), so the GPU waits on Python: an H200 took 27 s for 10 s of music (0.4x real time).
+guidance), so the GPU waits on Python: an H200 took 7–35 s for 10 s of music (0.3–1.4x real time;
+docs/benchmarks.md), against 1.2 s here.
 
 :class:`StaticMusicgen` runs the same weights with the same decoding rule as ``generate`` — the
 delay pattern over the codebooks, classifier-free guidance, temperature/top-k/top-p from the
@@ -215,7 +216,7 @@ def generate(
     length, text_len = _round_up(total, LENGTH_BUCKET), _round_up(hidden.shape[1], TEXT_BUCKET)
     if reuse is not None and reuse.fits(model, rows, length, text_len):
         static = reuse
-    elif hidden.device.type == "cuda" if graph is None else graph:
+    elif (hidden.device.type == "cuda") if graph is None else graph:
         try:
             static = StaticMusicgen(model, rows, length, text_len, graph=True)
         except RuntimeError:  # a torch build whose graph capture refuses a kernel: the eager step still works
