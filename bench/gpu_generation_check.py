@@ -32,7 +32,7 @@ from audiogpt.handler import TaskHandler
 from audiogpt.session import SessionStore
 from foundation_models import adapter_class, musicgen_static
 from foundation_models.pool import ModelPool
-from tests.tiny_generators import t5_tokenizer
+from tests.tiny_generators import roberta_tokenizer, t5_tokenizer
 
 SEED, BUDGET_S = 0, 540.0
 T0 = time.perf_counter()
@@ -168,8 +168,6 @@ def build_audioldm2(folder: Path) -> Path:
         T5Config,
         T5EncoderModel,
     )
-
-    from tests.tiny_generators import roberta_tokenizer
 
     clap = ClapConfig(
         text_config={"vocab_size": 50265, "hidden_size": 768, "intermediate_size": 3072, "num_attention_heads": 12,

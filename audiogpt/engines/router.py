@@ -320,8 +320,9 @@ class OfflineRouter(BaseChatModel):
             steps.append(step)
             if step.kind not in ("tool", "no_text"):  # no_text may still take the text of an earlier step
                 break
-        if any(r.tool in rr.whole_request_tasks() for r in refusals) and not any(s.explicit_file for s in steps):
-            return [r for r in refusals if r.tool in rr.whole_request_tasks()][:1], aside  # "listen to my mic and …"
+        whole = [r for r in refusals if r.tool in rr.whole_request_tasks()]
+        if whole and not any(s.explicit_file for s in steps):  # "listen to my mic and tell me when …"
+            return whole[:1], aside
         return steps + refusals[:1], aside
 
     def _plan_step(
